@@ -1,0 +1,1 @@
+"""Plain-Python rules of the enterprise registry: no ORM, no clock, no settings."""

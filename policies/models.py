@@ -1,0 +1,1 @@
+"""Models of the policies app come with its issue; the app is registered so the layout and migrations are stable."""
