@@ -62,11 +62,12 @@ def check_next(events: list[Event], kind: str, day: date) -> str | None:
 
 
 def consecutive_years_in_scale(events: list[Event], year: int) -> int:
-    """How many calendar years up to `year` the enterprise has been in scale at
-    each year end without a break (the continued-in-scale awards count these)."""
-    count = 0
-    for y in range(year, 1999, -1):
-        if not in_scale_on(events, date(y, 12, 31)):
-            break
-        count += 1
-    return count
+    """Which year of an unbroken stay in scale `year` is (1 = the entry year,
+    0 = not in scale at the end of `year`). Any exit breaks the stay, even one
+    followed by re-entry in the same year (连续在规)."""
+    upto = sorted((e for e in events if e.occurred_on <= date(year, 12, 31)), key=lambda e: e.occurred_on)
+    if not in_scale_after(upto):
+        return 0
+    exits = [e for e in upto if e.kind == EXIT]
+    stretch = [e for e in upto if not exits or e.occurred_on > exits[-1].occurred_on]
+    return year - stretch[0].occurred_on.year + 1
