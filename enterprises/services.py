@@ -75,15 +75,17 @@ def enterprise_update(*, user, enterprise: Enterprise, on: date | None = None, *
         setattr(enterprise, field, value.strip() if field == "name" else value)
     _save(enterprise, user)
     if enterprise.name != old_name:
-        _record_name_change(enterprise, enterprise.name, on)
+        _record_name_change(enterprise, old_name, enterprise.name, on)
     return enterprise
 
 
-def _record_name_change(enterprise, new_name, on):
+def _record_name_change(enterprise, old_name, new_name, on):
     current = enterprise.names.filter(valid_to__isnull=True).first()
     if current:
         current.valid_to = on
         current.save(update_fields=["valid_to"])
+    else:  # registered before name records were kept (bulk loads): keep the old name all the same
+        EnterpriseName.objects.create(enterprise=enterprise, name=old_name, valid_to=on)
     EnterpriseName.objects.create(enterprise=enterprise, name=new_name, valid_from=on)
 
 

@@ -1,0 +1,179 @@
+"""Every registry screen for every role: who sees, who changes, who is refused."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from conftest import VISIBLE, WRITERS
+from enterprises import services
+from enterprises.models import MonthlyFigure, Pool, PoolMembership, ScaleEvent
+
+PERSONAS = sorted(VISIBLE)
+ALL = {"yu_gxj", "yu_other", "xiaoyi"}
+
+
+@pytest.fixture
+def as_persona(client, all_personas, enterprises):
+    def login(name):
+        client.force_login(all_personas[name])
+        return client
+    return login
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_list_shows_exactly_the_enterprises_in_scope(as_persona, enterprises, persona):
+    html = as_persona(persona).get(reverse("enterprises:list")).content.decode()
+    shown = {key for key, e in enterprises.items() if e.name in html}
+    assert shown == VISIBLE[persona]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_detail_page_opens_in_scope_and_is_404_outside(as_persona, enterprises, persona):
+    client = as_persona(persona)
+    for key, enterprise in enterprises.items():
+        status = client.get(reverse("enterprises:detail", args=[enterprise.pk])).status_code
+        assert status == (200 if key in VISIBLE[persona] else 404), key
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_editing_is_for_writers_in_scope_only(as_persona, enterprises, persona):
+    client = as_persona(persona)
+    for key, enterprise in enterprises.items():
+        response = client.post(reverse("enterprises:edit", args=[enterprise.pk]), {
+            "name": enterprise.name + "（改）", "jurisdiction": enterprise.jurisdiction_id,
+            "department": enterprise.department_id or "", "category": enterprise.category})
+        enterprise.refresh_from_db()
+        if key not in VISIBLE[persona]:
+            assert response.status_code == 404
+        elif persona in WRITERS:
+            assert response.status_code == 302 and enterprise.name.endswith("（改）")
+        else:
+            assert response.status_code == 403 and not enterprise.name.endswith("（改）")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_monthly_figures_are_submitted_by_writers_and_the_enterprise_itself(as_persona, enterprises, persona):
+    client = as_persona(persona)
+    for key, enterprise in enterprises.items():
+        response = client.post(reverse("enterprises:figure_submit", args=[enterprise.pk]),
+                               {"year": 2024, "month": 5, "revenue": "180.5"})
+        saved = MonthlyFigure.objects.filter(enterprise=enterprise, year=2024, month=5).first()
+        if key not in VISIBLE[persona]:
+            assert response.status_code == 404 and saved is None
+        elif persona in WRITERS or persona == "enterprise_user":
+            assert response.status_code == 302 and saved.revenue == Decimal("1805000.00")
+        else:
+            assert response.status_code == 403 and saved is None
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_pool_moves_and_scale_events_are_for_writers_in_scope(as_persona, enterprises, persona):
+    client = as_persona(persona)
+    for key, enterprise in enterprises.items():
+        moved = client.post(reverse("enterprises:pool_move", args=[enterprise.pk]),
+                            {"pool": Pool.RESERVE, "on": "2024-06-01", "reason": "年营收超500万元"})
+        entered = client.post(reverse("enterprises:scale_event_create", args=[enterprise.pk]),
+                              {"kind": "first_entry", "on": "2024-12-01"})
+        in_pool = PoolMembership.objects.filter(enterprise=enterprise, pool=Pool.RESERVE).exists()
+        has_event = ScaleEvent.objects.filter(enterprise=enterprise).exists()
+        if key not in VISIBLE[persona]:
+            assert (moved.status_code, entered.status_code) == (404, 404)
+        elif persona in WRITERS:
+            assert (moved.status_code, entered.status_code) == (302, 302) and in_pool and has_event
+        else:
+            assert (moved.status_code, entered.status_code) == (403, 403)
+            assert not in_pool and not has_event
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_registering_an_enterprise_is_for_writers(as_persona, jurisdictions, persona):
+    response = as_persona(persona).get(reverse("enterprises:create"))
+    assert response.status_code == (200 if persona in WRITERS else 403)
+
+
+def test_a_clerk_cannot_place_a_new_enterprise_in_another_county(as_persona, jurisdictions):
+    client = as_persona("xiaoyi_clerk")
+    response = client.post(reverse("enterprises:create"), {
+        "credit_code": "91350100M000100Y43", "name": "越界企业", "jurisdiction": jurisdictions["xiushui"].pk,
+        "category": "below_scale_industry"})
+    assert response.status_code == 200
+    assert "jurisdiction" in response.context["form"].errors
+
+
+def test_a_bad_credit_code_on_the_form_says_what_is_wrong(as_persona, jurisdictions):
+    response = as_persona("yuxian_clerk").post(reverse("enterprises:create"), {
+        "credit_code": "91350100M000100Y44", "name": "错码企业", "jurisdiction": jurisdictions["xiushui"].pk,
+        "category": "below_scale_industry"})
+    assert "校验码错误：第18位应为“3”，实际为“4”" in response.content.decode()
+
+
+def test_a_pool_move_without_reason_is_reported_and_changes_nothing(as_persona, enterprises):
+    client = as_persona("yuxian_clerk")
+    enterprise = enterprises["yu_gxj"]
+    response = client.post(reverse("enterprises:pool_move", args=[enterprise.pk]),
+                           {"pool": Pool.RESERVE, "on": "2024-06-01", "reason": ""}, follow=True)
+    assert "原因" in response.content.decode()
+    assert not PoolMembership.objects.filter(enterprise=enterprise).exists()
+
+
+def test_the_detail_page_shows_who_changed_what(as_persona, yuxian_clerk, enterprises):
+    enterprise = enterprises["yu_gxj"]
+    for revenue in ("1000000", "1200000"):
+        services.monthly_figure_upsert(user=yuxian_clerk, enterprise=enterprise, year=2024, month=2,
+                                       values={"revenue": Decimal(revenue)})
+    html = as_persona("yangquan_leader").get(reverse("enterprises:detail", args=[enterprise.pk])).content.decode()
+    assert "2024年2月数据" in html and "1000000.00 → 1200000.00" in html and "xiaowang" in html
+
+
+def test_the_detail_page_derives_year_to_date_from_monthly_values(as_persona, yuxian_clerk, enterprises):
+    enterprise = enterprises["yu_gxj"]
+    for month, revenue in ((1, "1000000"), (2, "1500000"), (3, "2500000")):
+        services.monthly_figure_upsert(user=yuxian_clerk, enterprise=enterprise, year=2024, month=month,
+                                       values={"revenue": Decimal(revenue)})
+    response = as_persona("yuxian_clerk").get(reverse("enterprises:detail", args=[enterprise.pk]) + "?year=2024")
+    ytd = [f.ytd_revenue for f in response.context["figures"]]
+    assert ytd == [Decimal("1000000"), Decimal("2500000"), Decimal("5000000")]
+    assert "500.00" in response.content.decode()  # 5,000,000 yuan shown as 500.00 万元
+
+
+def test_the_list_page_costs_the_same_queries_for_many_enterprises(client, yuxian_clerk, make_enterprise,
+                                                                   django_assert_max_num_queries):
+    client.force_login(yuxian_clerk)
+    for i in range(40):
+        enterprise = make_enterprise(f"企业{i:02d}", "xiushui")
+        MonthlyFigure.objects.create(enterprise=enterprise, year=date.today().year, month=1,
+                                     revenue=Decimal("1000"), reported_at="2024-02-01T00:00:00+08:00")
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("enterprises:list"))
+    assert response.status_code == 200 and response.context["page"].paginator.count == 40
+
+
+def test_the_detail_page_query_count_does_not_grow_with_history(client, yuxian_clerk, enterprises,
+                                                                django_assert_max_num_queries):
+    enterprise = enterprises["yu_gxj"]
+    for month in range(1, 13):
+        services.monthly_figure_upsert(user=yuxian_clerk, enterprise=enterprise, year=2024, month=month,
+                                       values={"revenue": Decimal(month * 100000)})
+    client.force_login(yuxian_clerk)
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("enterprises:detail", args=[enterprise.pk])).status_code == 200
+
+
+def test_the_list_filters_by_pool_and_scale(as_persona, yuxian_clerk, enterprises):
+    services.pool_move(user=yuxian_clerk, enterprise=enterprises["yu_gxj"], pool=Pool.CULTIVATION, reason="x")
+    client = as_persona("yuxian_clerk")
+    page = client.get(reverse("enterprises:list"), {"pool": Pool.CULTIVATION}).context["page"]
+    assert [e.pk for e in page] == [enterprises["yu_gxj"].pk]
+
+
+def test_anonymous_visitors_are_sent_to_login(client, enterprises):
+    response = client.get(reverse("enterprises:list"))
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_english_is_available(as_persona, enterprises):
+    client = as_persona("yuxian_clerk")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("enterprises:list")).content.decode()
+    assert "Enterprise registry" in html
