@@ -2,6 +2,7 @@
 admin rights still sees only its jurisdiction; history shows old and new values."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -156,6 +157,13 @@ class DepartmentAdmin(SimpleHistoryAdmin):
     list_filter = [JurisdictionSubtreeFilter, "is_sme_center"]
     search_fields = ["name", "full_name", "names__name"]
     inlines = [DepartmentNameInline]
+
+    def save_model(self, request, obj, form, change):
+        # A rename typed into the form must keep the old name, dated today.
+        if change and "name" in form.changed_data:
+            DepartmentName.objects.create(department=obj, name=form.initial["name"], valid_to=timezone.localdate(),
+                                          source=str(_("后台更名")))
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Jurisdiction)
