@@ -1,0 +1,94 @@
+"""Engine behaviour across documents: stacking, versions, exclusions, unknowns, splits."""
+from datetime import date
+from decimal import Decimal
+
+from policies.engine import rule_versions
+
+from .conftest import entered, exited, facts
+
+
+def owed(decisions):
+    return {k: d.amount for k, d in decisions.items() if d.outcome == "pass" and d.amount}
+
+
+def test_a_yuxian_first_entry_stacks_the_provincial_and_the_city_award(decide):
+    decisions = decide(facts("yuxian", [entered(date(2024, 12, 1))]), 2024)
+    assert owed(decisions) == {"shanxi-first-entry": Decimal("300000.00"), "yangquan-first-entry": Decimal("100000.00")}
+    assert decisions["shanxi-first-entry"].payers[0].payer == "山西省财政"
+    assert decisions["yangquan-first-entry"].payers[0].payer == "阳泉市财政"
+    assert str(decisions["yangquan-first-entry"].citation) == "阳办发[2021]11号 二(二)4"
+
+
+def test_rules_of_other_places_never_apply(decide):
+    keys = set(decide(facts("yuxian", [entered(date(2024, 12, 1))]), 2024))
+    assert not any(k.startswith(("pingdingshan", "xiaoyi", "fushun", "liaoning")) for k in keys)
+
+
+def test_the_draft_amendment_changes_no_live_result(decide):
+    events = [entered(date(2023, 11, 20))]
+    assert decide(facts("yuxian", events), 2024)["yangquan-continued-year2"].amount == Decimal("50000.00")
+    assert decide(facts("yuxian", events), 2025)["yangquan-continued-year3"].amount == Decimal("100000.00")
+
+
+def test_adopting_the_draft_deletes_the_continued_awards_from_its_effective_date(catalog, decide):
+    adopted = rule_versions(catalog.rules, catalog.amendments, adopt={"yangquan-2024-amendment-draft": date(2025, 1, 1)})
+    events = [entered(date(2023, 11, 20))]
+    in_2024 = decide(facts("yuxian", events), 2024, adopted)
+    in_2025 = decide(facts("yuxian", events), 2025, adopted)
+    assert in_2024["yangquan-continued-year2"].amount == Decimal("50000.00")  # before the effective date
+    deleted = in_2025["yangquan-continued-year3"]
+    assert deleted.outcome == "fail" and "删除" in deleted.reason and "2025-01-01" in deleted.reason
+    assert "3" in str(deleted.reason)  # cites the amendment's item 3
+    # The kept first-entry award is untouched by the amendment.
+    assert decide(facts("yuxian", [entered(date(2025, 12, 1))]), 2025, adopted)["yangquan-first-entry"].amount \
+        == Decimal("100000.00")
+
+
+def test_a_name_change_reentry_gets_no_provincial_award(decide):
+    events = [entered(date(2021, 12, 1), name="甲公司"), exited(date(2022, 12, 1), name="甲公司"),
+              entered(date(2024, 12, 1), kind="name_change_reentry", name="乙公司")]
+    decision = decide(facts("xiaoyi", events), 2024)["shanxi-first-entry"]
+    assert decision.outcome == "fail" and "仅变更名称再次入规" in decision.reason and "三(四)" in decision.reason
+
+
+def test_a_missing_fact_is_unknown_never_not_eligible(decide):
+    decisions = decide(facts("yuxian", events=None), 2024)
+    assert {d.outcome for d in decisions.values()} == {"unknown"}
+    assert all(d.amount is None for d in decisions.values())
+
+
+def test_pingdingshan_split_city_district_half_and_half(decide):
+    decision = decide(facts("xinhua", [entered(date(2023, 12, 1))]), 2023)["pingdingshan-first-entry"]
+    assert {(p.payer, p.amount) for p in decision.payers} == {("平顶山市财政", Decimal("25000.00")),
+                                                              ("新华区财政", Decimal("25000.00"))}
+
+
+def test_pingdingshan_split_counties_and_shilong_pay_alone(decide):
+    for place, payer in (("ruzhou", "汝州市财政"), ("shilong", "石龙区财政")):
+        decision = decide(facts(place, [entered(date(2023, 12, 1))]), 2023)["pingdingshan-first-entry"]
+        assert [(p.payer, p.amount) for p in decision.payers] == [(payer, Decimal("50000.00"))]
+
+
+def test_the_full_capacity_award_is_split_province_and_local_one_to_one(decide):
+    f = facts("gaoxin", [entered(date(2020, 12, 1))], q1_full_capacity={2022: True},
+              q1_revenue_growth={2022: Decimal("0.12")})
+    decision = decide(f, 2022)["pingdingshan-full-capacity-2022"]
+    assert decision.amount == Decimal("200000.00")
+    assert {(p.payer, p.amount) for p in decision.payers} == {
+        ("河南省财政", Decimal("100000.00")), ("平顶山市财政", Decimal("50000.00")), ("高新区财政", Decimal("50000.00"))}
+
+
+def test_the_fushun_award_is_paid_once_per_enterprise(decide):
+    events = [entered(date(2023, 12, 1)), exited(date(2024, 6, 1)), entered(date(2025, 12, 1), kind="reentry")]
+    first = decide(facts("shuncheng", events), 2023)["fushun-city-entry"]
+    assert first.amount == Decimal("100000.00")
+    again = decide(facts("shuncheng", events, awards_received={"fushun-city-entry": 2023}), 2025)["fushun-city-entry"]
+    assert again.outcome == "fail" and "只享受一次" in again.reason
+    # Re-running the 2023 batch after payment still says 2023 is owed (idempotent per year).
+    rerun = decide(facts("shuncheng", events, awards_received={"fushun-city-entry": 2023}), 2023)
+    assert rerun["fushun-city-entry"].outcome == "pass"
+
+
+def test_the_liaoning_award_passes_without_a_fixed_amount(decide):
+    decision = decide(facts("shuncheng", [entered(date(2024, 12, 1))]), 2024)["liaoning-first-entry"]
+    assert decision.outcome == "pass" and decision.amount is None and "以省政府实际发放为准" in decision.reason
