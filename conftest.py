@@ -36,10 +36,26 @@ def jurisdictions(db):
     xiushui = add("140322-xiushui", "秀水镇", "town", yuxian)
     nanlou = add("140322-nanlou", "南娄镇", "town", yuxian)
     yuxian_zone = add("140322-kfq", "县经济技术开发区", "zone", yuxian)
+    henan = add("410000", "河南省", "province", code="410000")
+    pds = add("410400", "平顶山市", "city", henan, "410400")
+    xinhua = add("410402", "新华区", "county", pds, "410402")
+    ruzhou = add("410482", "汝州市", "county", pds, "410482")
+    liaoning = add("210000", "辽宁省", "province", code="210000")
+    fushun = add("210400", "抚顺市", "city", liaoning, "210400")
+    shuncheng = add("210411", "顺城区", "county", fushun, "210411")
     return {
         "shanxi": shanxi, "lvliang": lvliang, "xiaoyi": xiaoyi, "yangquan": yangquan, "yuxian": yuxian,
-        "xiushui": xiushui, "nanlou": nanlou, "yuxian_zone": yuxian_zone,
+        "xiushui": xiushui, "nanlou": nanlou, "yuxian_zone": yuxian_zone, "henan": henan, "pds": pds,
+        "xinhua": xinhua, "ruzhou": ruzhou, "liaoning": liaoning, "fushun": fushun, "shuncheng": shuncheng,
     }
+
+
+@pytest.fixture
+def policies_loaded(jurisdictions):
+    """The real rule catalog, copied into the database as `load_policies` does."""
+    from policies.catalog import load_catalog
+    from policies.services import catalog_sync
+    return catalog_sync(load_catalog())
 
 
 @pytest.fixture

@@ -14,5 +14,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("enterprises/", include("enterprises.urls")),
+    path("policies/", include("policies.urls")),
+    path("incentives/", include("incentives.urls")),
     path("", RedirectView.as_view(pattern_name="enterprises:list", permanent=False)),
 ]

@@ -259,6 +259,10 @@ class RecognitionKind(models.TextChoices):
     PROVINCIAL_SRDI = "provincial_srdi", _("省级专精特新中小企业")
     NATIONAL_LITTLE_GIANT = "national_little_giant", _("国家级专精特新“小巨人”企业")
     HIGH_TECH = "high_tech", _("高新技术企业")
+    NATIONAL_SERVICE_PLATFORM = "national_service_platform", _("国家级中小企业公共服务示范平台")
+    PROVINCIAL_SERVICE_PLATFORM = "provincial_service_platform", _("省级中小企业公共服务示范平台")
+    NATIONAL_DEMO_BASE = "national_demo_base", _("国家小型微型企业创业创新示范基地")
+    PROVINCIAL_DEMO_BASE = "provincial_demo_base", _("省级小型微型企业创业创新示范基地")
 
 
 class Recognition(models.Model):
@@ -436,3 +440,65 @@ class PoolMembership(models.Model):
 
     def __str__(self):
         return f"{self.enterprise} {self.get_pool_display()}"
+
+
+class AnnualAttestation(models.Model):
+    """Facts assessed once a year that no monthly figure shows: full-capacity
+    production (满负荷生产), sound development (发展良性), a platform's annual grade."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="attestations")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    q1_full_capacity = models.BooleanField(_("一季度连续满负荷生产"), null=True, blank=True)
+    development_sound = models.BooleanField(_("发展良性"), null=True, blank=True)
+    platform_grade = models.PositiveSmallIntegerField(_("示范平台年度考核等次"), null=True, blank=True,
+                                                      validators=[MinValueValidator(1), MaxValueValidator(9)])
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度认定事项")
+        verbose_name_plural = _("年度认定事项")
+        constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="attestation_one_per_year")]
+
+
+class ListingBoard(models.TextChoices):
+    MAIN_BOARD = "main_board", _("主板")
+    STAR = "star", _("科创板")
+    CHINEXT = "chinext", _("创业板")
+    BSE = "bse", _("北京证券交易所")
+    NEEQ = "neeq", _("新三板")
+    ZYEQ_TRADING = "zyeq_trading", _("中原股权交易中心交易板")
+
+
+class ListingStage(models.TextChoices):
+    TUTORING_FILED = "tutoring_filed", _("辅导备案")
+    APPLICATION_ACCEPTED = "application_accepted", _("受理申报")
+    LISTED = "listed", _("上市（挂牌）")
+
+
+class ListingMilestone(models.Model):
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="listing_milestones")
+    board = models.CharField(_("板块"), max_length=20, choices=ListingBoard.choices)
+    stage = models.CharField(_("节点"), max_length=30, choices=ListingStage.choices)
+    reached_on = models.DateField(_("日期"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("上市挂牌节点")
+        verbose_name_plural = _("上市挂牌节点")
+        constraints = [models.UniqueConstraint(fields=["enterprise", "board", "stage"], name="listing_once")]
+
+
+class Refinancing(models.Model):
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="refinancings")
+    raised_on = models.DateField(_("融资日期"))
+    amount = models.DecimalField(_("融资额（元）"), **MONEY)
+    venue = models.CharField(_("挂牌市场"), max_length=20, default="zyeq", help_text=_("zyeq = 中原股权交易中心"))
+    local_investment_share = models.DecimalField(_("投资于本市比例"), max_digits=5, decimal_places=4, null=True,
+                                                 blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("再融资")
+        verbose_name_plural = _("再融资")
+        ordering = ["enterprise", "raised_on"]

@@ -1,1 +1,95 @@
-"""Models of the incentives app come with its issue; the app is registered so the layout and migrations are stable."""
+"""The entitlement ledger: what each enterprise is owed under which rule and
+year, and where it stands between review and payment."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from enterprises.models import Enterprise, Jurisdiction
+from policies.models import IncentiveRule
+
+
+class EntitlementStatus(models.TextChoices):
+    PENDING = "pending_review", _("待审核")
+    APPROVED = "approved", _("已审批")
+    PAID = "paid", _("已拨付")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("重算后不再符合")
+
+
+# A batch may rewrite these; approved and paid entitlements are never touched again.
+OPEN_STATUSES = (EntitlementStatus.PENDING, EntitlementStatus.WITHDRAWN)
+
+
+class EntitlementBatch(models.Model):
+    """One run of 免申即享 for a jurisdiction and year."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+        FINISHED = "finished", _("已完成")
+        FAILED = "failed", _("失败")
+
+    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("区域"), on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    enterprises = models.PositiveIntegerField(_("企业数"), default=0)
+    counts = models.JSONField(_("结果统计"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("免申即享批次")
+        verbose_name_plural = _("免申即享批次")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.jurisdiction} {self.year}（{self.get_status_display()}）"
+
+
+class Entitlement(models.Model):
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT,
+                                   related_name="entitlements")
+    rule = models.ForeignKey(IncentiveRule, verbose_name=_("规则"), on_delete=models.PROTECT,
+                             related_name="entitlements")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True,
+                                 help_text=_("规则未定金额时为空（如以上级实际发放为准）"))
+    payers = models.JSONField(_("出资方"), default=list)
+    citation = models.CharField(_("依据"), max_length=200)
+    reason = models.TextField(_("计算说明"))
+    rule_version = models.CharField(_("规则版本"), max_length=200)
+    reference_date = models.DateField(_("认定日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=EntitlementStatus.choices,
+                              default=EntitlementStatus.PENDING)
+    batch = models.ForeignKey(EntitlementBatch, verbose_name=_("批次"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="entitlements")
+    computed_at = models.DateTimeField(_("计算时间"))
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    rejection_reason = models.CharField(_("驳回原因"), max_length=200, blank=True)
+    paid_on = models.DateField(_("拨付日期"), null=True, blank=True)
+    recompute_note = models.CharField(_("重算提示"), max_length=300, blank=True,
+                                      help_text=_("已审批或已拨付后，重算结果与记录不一致时的提示"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("奖补兑现台账")
+        verbose_name_plural = _("奖补兑现台账")
+        ordering = ["-year", "enterprise__name", "rule__key"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "rule", "year"], name="entitlement_one_per_rule_year"),
+            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                                   name="entitlement_rejection_has_reason"),
+            models.CheckConstraint(condition=~Q(status="paid") | Q(paid_on__isnull=False),
+                                   name="entitlement_paid_has_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.year} {self.rule.title}"

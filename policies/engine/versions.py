@@ -15,6 +15,11 @@ def rule_versions(rules: Iterable[Rule], amendments: Iterable[Amendment],
     adopt = adopt or {}
     versions: dict[str, list[Rule]] = {}
     for rule in rules:
+        if rule.document_status == "draft":
+            # A draft's own rules exist only in a what-if, from the date it assumes.
+            if rule.citation.document_key not in adopt:
+                continue
+            rule = replace(rule, valid_from=adopt[rule.citation.document_key], document_status="adopted")
         versions.setdefault(rule.key, []).append(rule)
     for key in versions:
         versions[key].sort(key=lambda r: r.valid_from)

@@ -92,3 +92,14 @@ def test_the_fushun_award_is_paid_once_per_enterprise(decide):
 def test_the_liaoning_award_passes_without_a_fixed_amount(decide):
     decision = decide(facts("shuncheng", [entered(date(2024, 12, 1))]), 2024)["liaoning-first-entry"]
     assert decision.outcome == "pass" and decision.amount is None and "以省政府实际发放为准" in decision.reason
+
+
+def test_a_draft_documents_own_rules_apply_only_when_adopted():
+    from policies.engine import Citation, PayerShare, Rule
+    draft_rule = Rule(key="draft-award", kind="entry_award", title="草案奖励", jurisdiction="140000",
+                      citation=Citation("draft-doc", "草案", "一"), valid_from=date(2020, 1, 1),
+                      amount=Decimal("1000"), payers=(PayerShare("某财政", Decimal(1)),),
+                      params={"entry_kinds": ["first_entry"]}, document_status="draft")
+    assert rule_versions([draft_rule], []) == {}
+    adopted = rule_versions([draft_rule], [], adopt={"draft-doc": date(2025, 7, 1)})
+    assert adopted["draft-award"][0].valid_from == date(2025, 7, 1)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "policies"
+
+urlpatterns = [
+    path("", views.document_list, name="list"),
+    path("<slug:key>/", views.document_detail, name="detail"),
+]
