@@ -1,2 +1,12 @@
-# Spreadsheet import/export routes (filled in by the import/export work).
-urlpatterns = []
+# Spreadsheet import/export routes, under /enterprises/io/ in the "enterprises" namespace.
+from django.urls import path
+
+from . import io_views
+
+urlpatterns = [
+    path("import/", io_views.import_upload, name="import"),
+    path("import/preview/", io_views.import_preview, name="import_preview"),
+    path("import/confirm/", io_views.import_confirm, name="import_confirm"),
+    path("export/", io_views.export, name="export"),
+    path("template/", io_views.template, name="template"),
+]
