@@ -212,3 +212,24 @@ def test_the_ledger_page_query_count_is_bounded(client, yuxian_clerk, jurisdicti
     client.force_login(yuxian_clerk)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("incentives:ledger")).status_code == 200
+
+
+def test_requesting_a_batch_runs_it_through_celery_after_commit(yuxian_clerk, jurisdictions, yuxian_entrants,
+                                                               django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        batch = services.entitlement_batch_request(user=yuxian_clerk, jurisdiction=jurisdictions["yuxian"], year=2024)
+    assert len(callbacks) == 1
+    batch.refresh_from_db()
+    assert batch.status == "finished" and batch.counts["created"] == 3
+
+
+def test_a_failing_batch_is_recorded_with_its_error(yuxian_clerk, jurisdictions, yuxian_entrants, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("规则库不可用")
+    monkeypatch.setattr(services, "engine_inputs", broken)
+    batch = EntitlementBatch.objects.create(jurisdiction=jurisdictions["yuxian"], year=2024, requested_by=yuxian_clerk)
+    with pytest.raises(RuntimeError):
+        services.entitlement_batch_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and "规则库不可用" in batch.error
+    assert not Entitlement.objects.exists()

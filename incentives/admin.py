@@ -1,0 +1,26 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from enterprises import access
+
+from .models import Entitlement, EntitlementBatch
+
+
+@admin.register(Entitlement)
+class EntitlementAdmin(SimpleHistoryAdmin):
+    list_display = ["enterprise", "year", "rule", "amount", "status", "citation", "reviewed_by", "paid_on"]
+    list_filter = ["status", "year", "rule__document"]
+    search_fields = ["enterprise__name", "enterprise__credit_code", "rule__key", "rule__title"]
+    list_select_related = ["enterprise", "rule", "reviewed_by"]
+    raw_id_fields = ["enterprise", "rule", "batch", "reviewed_by"]
+    readonly_fields = ["computed_at", "rule_version", "reason", "citation", "payers"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(enterprise__in=access.enterprises_visible_to(request.user))
+
+
+@admin.register(EntitlementBatch)
+class EntitlementBatchAdmin(admin.ModelAdmin):
+    list_display = ["jurisdiction", "year", "status", "enterprises", "counts", "created_at", "finished_at"]
+    list_filter = ["status", "year"]
+    readonly_fields = ["counts", "error", "started_at", "finished_at", "enterprises"]
