@@ -233,3 +233,30 @@ def test_a_failing_batch_is_recorded_with_its_error(yuxian_clerk, jurisdictions,
     batch.refresh_from_db()
     assert batch.status == "failed" and "规则库不可用" in batch.error
     assert not Entitlement.objects.exists()
+
+
+@pytest.mark.parametrize("persona,count", [("api_client", 3), ("xiaoyi_clerk", 0), ("enterprise_user", 2)])
+def test_the_api_serves_the_ledger_within_scope(all_personas, yuxian_clerk, jurisdictions, yuxian_entrants,
+                                                persona, count):
+    from rest_framework.test import APIClient
+    run_batch(yuxian_clerk, jurisdictions["yuxian"], 2024)
+    client = APIClient()
+    client.force_authenticate(all_personas[persona])
+    data = client.get(reverse("entitlement-list"), {"year": 2024}).json()
+    assert data["count"] == count
+    if count:
+        assert {r["citation"] for r in data["results"]} >= {"晋办发〔2020〕38号 省级奖励（孝政办发[2022]44号 三(四) 转述）"}
+
+
+def test_adopting_an_amendment_in_the_back_office_applies_it_from_its_date(yuxian_clerk, jurisdictions,
+                                                                          yuxian_entrants):
+    """Staff add (or adopt) an amendment with its effective date; batches use the right version per year."""
+    run_batch(yuxian_clerk, jurisdictions["yuxian"], 2025)
+    assert Entitlement.objects.filter(year=2025, rule__key="yangquan-continued-year3").exists()
+    PolicyDocument.objects.filter(key="yangquan-2024-amendment-draft").update(status="in_force",
+                                                                             effective_from=date(2025, 1, 1))
+    run_batch(yuxian_clerk, jurisdictions["yuxian"], 2025)
+    run_batch(yuxian_clerk, jurisdictions["yuxian"], 2024)
+    in_2025 = Entitlement.objects.get(year=2025, rule__key="yangquan-continued-year3")
+    assert in_2025.status == EntitlementStatus.WITHDRAWN
+    assert Entitlement.objects.get(year=2024, rule__key="yangquan-continued-year2").status == EntitlementStatus.PENDING

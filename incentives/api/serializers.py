@@ -1,0 +1,15 @@
+from rest_framework import serializers
+
+from ..models import Entitlement
+
+
+class EntitlementSerializer(serializers.ModelSerializer):
+    credit_code = serializers.CharField(source="enterprise.credit_code", read_only=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    rule = serializers.CharField(source="rule.key", read_only=True)
+    rule_title = serializers.CharField(source="rule.title", read_only=True)
+
+    class Meta:
+        model = Entitlement
+        fields = ["id", "enterprise", "credit_code", "enterprise_name", "year", "rule", "rule_title", "amount",
+                  "payers", "citation", "reason", "rule_version", "status", "reviewed_at", "paid_on"]
