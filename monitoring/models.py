@@ -1,1 +1,177 @@
-"""Models of the monitoring app come with its issue; the app is registered so the layout and migrations are stable."""
+"""Monthly checks, the warnings they raise, the staff workflow on each warning
+and the assistance (帮扶) given to the enterprise."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from enterprises.models import Enterprise, Jurisdiction
+
+
+class PoolRule(models.TextChoices):
+    NONE = "", _("不自动建议")
+    XIAOYI = "xiaoyi", _("孝义：培育库2倍、储备库5倍年均目标")
+    PINGDINGSHAN = "pingdingshan", _("平顶山：营收≥1000万元，预期数1.2倍")
+    YUXIAN = "yuxian", _("盂县：基础库>500万元，培育库≥1000万元")
+    SHUNCHENG = "shuncheng", _("顺城：1500–2000万元，按季度调整")
+
+
+class CheckPolicy(models.Model):
+    """How and when a jurisdiction's monthly check runs (监测设置)."""
+
+    jurisdiction = models.OneToOneField(Jurisdiction, verbose_name=_("区域"), on_delete=models.CASCADE,
+                                        related_name="check_policy")
+    run_day = models.PositiveSmallIntegerField(_("每月运行日"), default=10,
+                                               validators=[MinValueValidator(1), MaxValueValidator(28)],
+                                               help_text=_("月末之后第几天运行上月检查"))
+    report_deadline_day = models.PositiveSmallIntegerField(_("报送截止日"), default=8,
+                                                           validators=[MinValueValidator(1), MaxValueValidator(28)],
+                                                           help_text=_("次月几日前须报送当月数据"))
+    margin = models.DecimalField(_("临界幅度"), max_digits=4, decimal_places=3, default=Decimal("0.100"),
+                                 help_text=_("预计营收在2000万元以上此比例内为中度退规风险"))
+    yoy_fall = models.DecimalField(_("同比降幅预警线"), max_digits=4, decimal_places=3, default=Decimal("0.200"))
+    jump_factor = models.DecimalField(_("营收突增倍数"), max_digits=5, decimal_places=2, default=Decimal("3"))
+    near_zero_output = models.DecimalField(_("产值接近零（元）"), max_digits=14, decimal_places=2,
+                                           default=Decimal("10000"))
+    min_electricity_kwh = models.DecimalField(_("用电量下限（千瓦时）"), max_digits=14, decimal_places=1,
+                                              default=Decimal("10000"))
+    escalation_days = models.PositiveSmallIntegerField(_("超期升级天数"), default=14)
+    pool_rule = models.CharField(_("入库建议规则"), max_length=20, choices=PoolRule.choices, blank=True)
+    pool_rule_citation = models.CharField(_("入库规则依据"), max_length=120, blank=True)
+    annual_target = models.PositiveIntegerField(_("年均目标（户）"), null=True, blank=True)
+    expected_count = models.PositiveIntegerField(_("预期新增数（户）"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("监测设置")
+        verbose_name_plural = _("监测设置")
+
+    def __str__(self):
+        return str(self.jurisdiction)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from .services import schedule_sync
+        schedule_sync(self)
+
+
+class CheckRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        FINISHED = "finished", _("已完成")
+        FAILED = "failed", _("失败")
+
+    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("区域"), on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField(_("年"))
+    month = models.PositiveSmallIntegerField(_("月"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+", help_text=_("为空表示定时任务"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("企业数"), default=0)
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
+    counts = models.JSONField(_("结果统计"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("检查运行记录")
+        verbose_name_plural = _("检查运行记录")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.jurisdiction} {self.year}-{self.month:02d} {self.get_status_display()}"
+
+    @property
+    def progress_percent(self) -> int:
+        return int(self.processed * 100 / self.total) if self.total else (100 if self.status == "finished" else 0)
+
+
+class WarningKind(models.TextChoices):
+    READY_TO_DECLARE = "ready_to_declare", _("达规待入统")
+    EXIT_RISK = "exit_risk", _("退规风险")
+    LATE_REPORT = "late_report", _("未按时报送")
+    INTEGRITY_NO_OUTPUT = "integrity_no_output", _("有电量无产值")
+    INTEGRITY_JUMP = "integrity_jump", _("营收异常突增")
+    POOL_SUGGESTION = "pool_suggestion", _("入库调整建议")
+
+
+class Severity(models.TextChoices):
+    HIGH = "high", _("高")
+    MEDIUM = "medium", _("中")
+    LOW = "low", _("低")
+
+
+class WarningStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    ASSIGNED = "assigned", _("已分派")
+    IN_PROGRESS = "in_progress", _("处理中")
+    RESOLVED = "resolved", _("已解决")
+    CLOSED = "closed", _("已关闭")
+
+
+ACTIVE_STATUSES = (WarningStatus.OPEN, WarningStatus.ASSIGNED, WarningStatus.IN_PROGRESS)
+
+
+class EarlyWarning(models.Model):
+    """One warning per enterprise, kind and period: re-running a check updates it."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE,
+                                   related_name="warnings")
+    kind = models.CharField(_("类型"), max_length=30, choices=WarningKind.choices)
+    year = models.PositiveSmallIntegerField(_("年"))
+    month = models.PositiveSmallIntegerField(_("月"))
+    severity = models.CharField(_("等级"), max_length=10, choices=Severity.choices)
+    rule = models.CharField(_("触发规则"), max_length=200)
+    evidence = models.JSONField(_("依据数据"), default=dict)
+    status = models.CharField(_("状态"), max_length=20, choices=WarningStatus.choices, default=WarningStatus.OPEN)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="assigned_warnings")
+    outcome = models.TextField(_("处理结果"), blank=True)
+    run = models.ForeignKey(CheckRun, verbose_name=_("检查批次"), null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="warnings")
+    opened_at = models.DateTimeField(_("产生时间"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-year", "-month", "severity", "enterprise__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "kind", "year", "month"], name="warning_one_per_period"),
+        ]
+        indexes = [models.Index(fields=["status", "opened_at"], name="warning_status_opened_idx")]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.get_kind_display()} {self.year}-{self.month:02d}"
+
+
+class Assistance(models.Model):
+    """帮扶: a visit or call, the problems found, what was done and what comes next."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE,
+                                   related_name="assistance")
+    warning = models.ForeignKey(EarlyWarning, verbose_name=_("预警"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="assistance")
+    assisted_on = models.DateField(_("帮扶日期"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("帮扶人"), on_delete=models.PROTECT,
+                              related_name="+")
+    problems = models.TextField(_("发现问题"))
+    actions = models.TextField(_("帮扶措施"))
+    next_step = models.TextField(_("下一步"), blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("帮扶记录")
+        verbose_name_plural = _("帮扶记录")
+        ordering = ["-assisted_on", "-id"]
