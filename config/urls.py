@@ -16,5 +16,6 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("policies/", include("policies.urls")),
     path("incentives/", include("incentives.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("", RedirectView.as_view(pattern_name="enterprises:list", permanent=False)),
 ]

@@ -1,0 +1,40 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from enterprises import access
+
+from .models import Assistance, CheckPolicy, CheckRun, EarlyWarning
+
+
+@admin.register(CheckPolicy)
+class CheckPolicyAdmin(SimpleHistoryAdmin):
+    """Saving a policy updates its monthly schedule in django-celery-beat."""
+
+    list_display = ["jurisdiction", "run_day", "report_deadline_day", "margin", "yoy_fall", "pool_rule",
+                    "escalation_days"]
+
+
+@admin.register(CheckRun)
+class CheckRunAdmin(admin.ModelAdmin):
+    list_display = ["jurisdiction", "year", "month", "status", "processed", "total", "attempts", "finished_at"]
+    list_filter = ["status", "year"]
+    readonly_fields = ["counts", "error", "processed", "total", "attempts", "started_at", "finished_at"]
+
+
+@admin.register(EarlyWarning)
+class EarlyWarningAdmin(SimpleHistoryAdmin):
+    list_display = ["enterprise", "kind", "year", "month", "severity", "status", "assignee", "escalated_at"]
+    list_filter = ["kind", "severity", "status", "year"]
+    search_fields = ["enterprise__name", "enterprise__credit_code"]
+    raw_id_fields = ["enterprise", "assignee", "run"]
+    list_select_related = ["enterprise", "assignee"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(enterprise__in=access.enterprises_visible_to(request.user))
+
+
+@admin.register(Assistance)
+class AssistanceAdmin(SimpleHistoryAdmin):
+    list_display = ["enterprise", "assisted_on", "staff", "problems"]
+    search_fields = ["enterprise__name", "problems", "actions"]
+    raw_id_fields = ["enterprise", "warning", "staff"]
