@@ -35,7 +35,7 @@ class EnterpriseForm(forms.ModelForm):
         model = Enterprise
         fields = ["credit_code", "name", "jurisdiction", "department", "industry_code", "category",
                   "legal_representative", "address", "established_on"]
-        widgets = {"established_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,14 +73,14 @@ class MonthlyFigureForm(forms.Form):
 
 class PoolMoveForm(forms.Form):
     pool = forms.ChoiceField(label=_("调入"), choices=Pool.choices)
-    on = forms.DateField(label=_("调整日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("调整日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("原因"), max_length=200)
 
 
 class ScaleEventForm(forms.Form):
     kind = forms.ChoiceField(label=_("事件类型"), choices=[
         (k, label) for k, label in ScaleEventKind.choices if k != ScaleEventKind.NAME_CHANGE_REENTRY])
-    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     treated_basis = forms.ChoiceField(label=_("视同依据"), required=False,
                                       choices=[("", "—")] + list(TreatedEntryBasis.choices))
     note = forms.CharField(label=_("说明"), max_length=200, required=False)

@@ -833,7 +833,14 @@ def _check_figure_row(result, cells, headers, units, enterprises, visible, store
         if value is None:
             continue  # unknown: never zero, and never erases a value already reported
         if name in units:
-            value = (value * units[name]).quantize(CENT)
+            try:
+                value = (value * units[name]).quantize(CENT)
+            except InvalidOperation:
+                value = None
+            # The column holds at most 14 digits before the decimal point (DecimalField 16,2).
+            if value is None or abs(value) >= Decimal("1e14"):
+                result.add_error(headers[name], _("数值过大：“%(value)s”") % {"value": _text(cells[name])})
+                continue
         if name in NONNEGATIVE_FIGURES and value < 0:
             result.add_error(headers[name], _("不能为负数"))
             continue

@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from enterprises import access, selectors as registry
-from enterprises.models import Jurisdiction
+from enterprises.models import Jurisdiction, Role
 from policies import engine
 from policies.models import PolicyDocument
 from policies.selectors import engine_inputs
@@ -26,6 +27,20 @@ from policies.selectors import engine_inputs
 from . import services
 from .models import Entitlement, EntitlementBatch, EntitlementStatus
 from .selectors import single_enterprise_facts
+
+
+def can_export(user) -> bool:
+    """Finance lists go to SME-center staff and leaders."""
+    return user.is_superuser or user.role in (Role.CENTER_STAFF, Role.LEADER)
+
+
+def _year_param(value, default):
+    """A year from the address bar, or None when it is not a plausible year."""
+    try:
+        year = int(value) if value not in (None, "") else default
+    except ValueError:
+        return None
+    return year if year is not None and 2000 <= year <= 2100 else None
 
 
 class LedgerFilter(forms.Form):
@@ -48,7 +63,7 @@ class BatchForm(forms.Form):
 class WhatIfForm(BatchForm):
     document = forms.ModelChoiceField(label=gettext_lazy("政策文件（或修改意见）"), queryset=PolicyDocument.objects.all(),
                                       to_field_name="key")
-    effective_from = forms.DateField(label=gettext_lazy("假定生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=gettext_lazy("假定生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     year = None
     year_from = forms.IntegerField(label=gettext_lazy("起始年度"), min_value=2000, max_value=2100)
     year_to = forms.IntegerField(label=gettext_lazy("截止年度"), min_value=2000, max_value=2100)
@@ -76,8 +91,10 @@ def ledger(request):
     can_manage = services.can_manage_entitlements(request.user)[0]
     params = request.GET.copy()
     params.pop("page", None)
+    export_year = filters.cleaned_data["year"] if filters.is_valid() and filters.cleaned_data["year"] else ""
     return render(request, "incentives/ledger.html", {
         "filters": filters, "page": page, "can_manage": can_manage, "querystring": params.urlencode(),
+        "can_export": can_export(request.user), "export_year": export_year,
         "batch_form": BatchForm(user=request.user, initial={"year": timezone.localdate().year - 1}),
         "batches": EntitlementBatch.objects.filter(
             jurisdiction__in=access.jurisdictions_visible_to(request.user)).select_related("jurisdiction")[:10],
@@ -119,13 +136,19 @@ def review(request):
     else:
         skipped = len(ids) - done
         messages.success(request, _("已处理%(done)s条；%(skipped)s条状态不符未处理") % {"done": done, "skipped": skipped})
-    return redirect(request.POST.get("next") or "incentives:ledger")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "incentives:ledger"
+    return redirect(target)
 
 
 @login_required
 def enterprise_decisions(request, pk):
     enterprise = registry.enterprise_get(user=request.user, pk=pk)
-    year = int(request.GET.get("year") or timezone.localdate().year - 1)
+    year = _year_param(request.GET.get("year"), timezone.localdate().year - 1)
+    if year is None:
+        return HttpResponseBadRequest(_("年度应为2000至2100之间的数字"))
     inputs = engine_inputs()
     facts = single_enterprise_facts(enterprise, [year])
     decisions = engine.evaluate(facts, inputs.versions(), year, inputs.splits)
@@ -154,14 +177,17 @@ def what_if(request):
 @login_required
 def finance_export(request):
     """Approved (or paid) entitlements as xlsx: one row per payer share, for finance."""
-    if request.user.role not in ("center_staff", "leader") and not request.user.is_superuser:
+    if not can_export(request.user):
         raise PermissionDenied(_("无权导出兑现清单"))
     status = request.GET.get("status") or EntitlementStatus.APPROVED
     qs = services.entitlements_visible_to(request.user).filter(status=status).select_related(
         "enterprise", "enterprise__jurisdiction", "rule").order_by("year", "enterprise__jurisdiction__path",
                                                                    "enterprise__name")
     if request.GET.get("year"):
-        qs = qs.filter(year=int(request.GET["year"]))
+        year = _year_param(request.GET["year"], None)
+        if year is None:
+            return HttpResponseBadRequest(_("年度应为2000至2100之间的数字"))
+        qs = qs.filter(year=year)
     book = Workbook()
     sheet = book.active
     sheet.title = _("兑现清单")

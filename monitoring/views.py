@@ -48,7 +48,7 @@ class TransitionForm(forms.Form):
 
 
 class AssistanceForm(forms.Form):
-    assisted_on = forms.DateField(label=gettext_lazy("帮扶日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    assisted_on = forms.DateField(label=gettext_lazy("帮扶日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     problems = forms.CharField(label=gettext_lazy("发现问题"), widget=forms.Textarea(attrs={"rows": 2}))
     actions = forms.CharField(label=gettext_lazy("帮扶措施"), widget=forms.Textarea(attrs={"rows": 2}))
     next_step = forms.CharField(label=gettext_lazy("下一步"), required=False,

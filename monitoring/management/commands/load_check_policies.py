@@ -1,0 +1,36 @@
+from pathlib import Path
+
+import yaml
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from enterprises.models import Jurisdiction
+from monitoring.models import CheckPolicy
+from monitoring.services import escalation_schedule_sync
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "check_policies.yaml"
+FIELDS = ("pool_rule", "pool_rule_citation", "annual_target", "expected_count", "run_day", "report_deadline_day")
+
+
+class Command(BaseCommand):
+    help = "载入各区域监测设置（入库规则与依据），并同步定时任务"
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        entries = yaml.safe_load(DATA.read_text(encoding="utf-8"))["policies"]
+        jurisdictions = {j.key: j for j in Jurisdiction.objects.filter(key__in=[e["jurisdiction"] for e in entries])}
+        changed = 0
+        for index, entry in enumerate(entries):
+            jurisdiction = jurisdictions.get(entry["jurisdiction"])
+            if jurisdiction is None:
+                raise CommandError(f"第{index + 1}项：区域“{entry['jurisdiction']}”不存在，请先运行 load_jurisdictions")
+            policy = CheckPolicy.objects.filter(jurisdiction=jurisdiction).first() or CheckPolicy(jurisdiction=jurisdiction)
+            values = {f: entry[f] for f in FIELDS if f in entry}
+            if policy.pk is None or any(getattr(policy, f) != v for f, v in values.items()):
+                for field, value in values.items():
+                    setattr(policy, field, value)
+                policy.full_clean()
+                policy.save()  # also (re)schedules its monthly run
+                changed += 1
+        escalation_schedule_sync()
+        self.stdout.write(f"监测设置 {len(entries)} 项，本次新增或更新 {changed} 项")
