@@ -177,3 +177,9 @@ def test_english_is_available(as_persona, enterprises):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(reverse("enterprises:list")).content.decode()
     assert "Enterprise registry" in html
+
+
+def test_chinese_is_the_default_even_for_an_english_browser(client, yuxian_clerk, enterprises):
+    client.force_login(yuxian_clerk)
+    html = client.get(reverse("enterprises:list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "<h1>企业库</h1>" in html
