@@ -251,8 +251,13 @@ def _split(raw, ctx, key, number, title, clause_paths) -> FundingSplit:
 def check_references(catalog: Catalog):
     """Cross-file checks: unique keys, amendments point at real rules, splits exist."""
     _unique([d.key for d in catalog.documents], "documents")
-    rule_keys = [r.key for r in catalog.rules]
-    _unique(rule_keys, "rules")
+    seen = {}
+    for document in catalog.documents:
+        for rule in document.rules:
+            if rule.key in seen:
+                raise CatalogError(f"{document.source_file}（{rule.key}）：规则 key 与 {seen[rule.key]} 重复")
+            seen[rule.key] = document.source_file
+    rule_keys = list(seen)
     splits = catalog.splits
     for document in catalog.documents:
         if document.amends and document.amends not in {d.key for d in catalog.documents}:

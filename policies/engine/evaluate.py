@@ -39,7 +39,7 @@ class Context:
     facts: EnterpriseFacts
     year: int
     splits: Mapping[str, FundingSplit]
-    treated: dict[str, Citation] = field(default_factory=dict)  # basis → clause making it count as 小升规
+    treated: dict[str, list[Rule]] = field(default_factory=dict)  # basis → versions of the clause making it count
 
 
 def evaluate(facts: EnterpriseFacts, versions: Mapping[str, list[Rule]], year: int,
@@ -50,10 +50,9 @@ def evaluate(facts: EnterpriseFacts, versions: Mapping[str, list[Rule]], year: i
                   if history and history[0].jurisdiction in facts.jurisdiction_path}
     # Treated-as clauses first: they widen what counts as a first entry for the money rules.
     for history in applicable.values():
-        rule = version_on(history, date(year, 12, 31)) or (versions_in_year(history, year) or [None])[-1]
-        if rule is not None and rule.kind == "treated_as_entry":
-            for basis in rule.params.get("bases", ()):
-                ctx.treated[basis] = rule.citation
+        if history[0].kind == "treated_as_entry":
+            for basis in history[-1].params.get("bases", ()):
+                ctx.treated[basis] = history
     decisions = []
     for key in sorted(applicable):
         history = applicable[key]
@@ -134,6 +133,19 @@ def _version_or_fail(history, day, ctx, what):
     return None, _decide(rule, ctx, FAIL, reason, day=day)
 
 
+def _treated_clause(ctx: Context, entry: Event):
+    """For a treated entry where 视同 clauses exist: (problem outcome, reason) or (None, citation)."""
+    basis = ctx.facts.treated_bases.get(entry.occurred_on)
+    if basis is None:
+        return UNKNOWN, "视同小升规但未登记视同依据（新开工项目或限上转规）"
+    history = ctx.treated.get(basis)
+    version = version_on(history, entry.occurred_on) if history else None
+    if version is None:
+        return FAIL, (f"视同小升规（{TREATED_BASIS_LABELS.get(basis, basis)}，{entry.occurred_on}）时，"
+                      "本地没有有效的视同条款")
+    return None, version.citation
+
+
 def _entry_in_year(events, year) -> Event | None:
     entries = [e for e in events if e.kind in ENTRY_KINDS and e.occurred_on.year == year]
     return min(entries, key=lambda e: e.occurred_on) if entries else None
@@ -161,22 +173,20 @@ def entry_award(history: list[Rule], ctx: Context) -> Decision:
                        day=entry.occurred_on)
     also = []
     allowed = set(params.get("entry_kinds", ["first_entry"]))
-    if entry.kind == "treated_entry" and "treated_entry" not in allowed and params.get("treated_counts", True):
-        basis = ctx.facts.treated_bases.get(entry.occurred_on)
-        clause = ctx.treated.get(basis) if basis else None
-        if clause is None and basis is None and ctx.treated:
-            return _decide(version, ctx, UNKNOWN, "视同小升规但未登记视同依据（新开工项目或限上转规）",
-                           day=entry.occurred_on)
-        if clause is not None:
-            allowed.add("treated_entry")
-            also.append(clause)
-            label = f"视同小升规：{TREATED_BASIS_LABELS.get(basis, basis)}"
+    if entry.kind == "treated_entry" and "treated_entry" not in allowed and ctx.treated:
+        problem, found = _treated_clause(ctx, entry)
+        if problem is not None:
+            return _decide(version, ctx, problem, found, day=entry.occurred_on)
+        allowed.add("treated_entry")
+        also.append(found)
+        basis = ctx.facts.treated_bases[entry.occurred_on]
+        label = f"视同小升规：{TREATED_BASIS_LABELS.get(basis, basis)}"
     if entry.kind not in allowed:
         return _decide(version, ctx, FAIL, f"{ctx.year}年为{label}（{entry.occurred_on}），本条只奖励"
                        + "、".join(ENTRY_KIND_LABELS[k] for k in sorted(allowed)), day=entry.occurred_on)
     group = params.get("once_group")
     received = ctx.facts.awards_received.get(group) if group else None
-    if received is not None and received < ctx.year:
+    if received is not None and received != ctx.year:
         return _decide(version, ctx, FAIL, f"每户只享受一次，已于{received}年享受", day=entry.occurred_on)
     minimum = params.get("min_annual_revenue")
     if minimum is not None:
@@ -214,6 +224,12 @@ def continued_in_scale_award(history: list[Rule], ctx: Context) -> Decision:
     if version.params.get("requires_first_entry", True) and start.kind not in ("first_entry", "treated_entry"):
         return _decide(version, ctx, FAIL, f"本次在规始于{ENTRY_KIND_LABELS[start.kind]}（{start.occurred_on}），"
                        "本条只适用于首次入规企业")
+    also = []
+    if start.kind == "treated_entry" and ctx.treated:
+        problem, found = _treated_clause(ctx, start)
+        if problem is not None:
+            return _decide(version, ctx, problem, found)
+        also.append(found)
     if version.params.get("requires_development_sound"):
         sound = ctx.facts.development_sound.get(ctx.year)
         if sound is None:
@@ -221,7 +237,7 @@ def continued_in_scale_award(history: list[Rule], ctx: Context) -> Decision:
         if not sound:
             return _decide(version, ctx, FAIL, f"连续在规第{nth}年，但{ctx.year}年未评为“发展良性”")
     return _decide(version, ctx, PASS, f"{start.occurred_on.year}年入规，{ctx.year}年为连续在规第{nth}年，"
-                   f"奖励{_wan(version.amount)}", amount=version.amount, day=year_end)
+                   f"奖励{_wan(version.amount)}", amount=version.amount, day=year_end, also=also)
 
 
 def _stretch_start(events, year) -> Event:
@@ -268,12 +284,13 @@ def recognition_award(history: list[Rule], ctx: Context) -> Decision:
                    key=lambda r: r.valid_from)
     if not found:
         return _decide(rule, ctx, FAIL, f"{ctx.year}年无相应认定")
-    recognition = found[0]
+    first_only = history[-1].params.get("first_only", True)
+    recognition = next((r for r in found if r.is_first), None) if first_only else found[0]
+    if recognition is None:
+        return _decide(rule, ctx, FAIL, f"{found[0].valid_from}为复核/再次认定，本条只奖励首次认定")
     version, failed = _version_or_fail(history, recognition.valid_from, ctx, "认定")
     if failed:
         return failed
-    if version.params.get("first_only", True) and not recognition.is_first:
-        return _decide(version, ctx, FAIL, f"{recognition.valid_from}为复核/再次认定，本条只奖励首次认定")
     return _decide(version, ctx, PASS, f"{recognition.valid_from}首次认定，奖励{_wan(version.amount)}",
                    amount=version.amount, day=recognition.valid_from)
 
@@ -380,6 +397,9 @@ def treated_as_entry(history: list[Rule], ctx: Context) -> Decision:
     basis = ctx.facts.treated_bases.get(entry.occurred_on)
     if basis is None:
         return _decide(rule, ctx, UNKNOWN, "视同小升规但未登记视同依据")
+    rule, failed = _version_or_fail(history, entry.occurred_on, ctx, "视同小升规")
+    if failed:
+        return failed
     if basis not in rule.params.get("bases", ()):
         return _decide(rule, ctx, FAIL, f"视同依据为{TREATED_BASIS_LABELS.get(basis, basis)}，不属本条")
     return _decide(rule, ctx, PASS, f"{TREATED_BASIS_LABELS[basis]}（{entry.occurred_on}），视同小升规，"
@@ -395,10 +415,17 @@ def non_cash_benefit(history: list[Rule], ctx: Context) -> Decision:
     firsts = [e for e in events if e.kind in ("first_entry", "treated_entry")]
     if not firsts:
         return _decide(rule, ctx, FAIL, "非首次“小升规”企业")
+    if firsts[0].kind == "treated_entry" and ctx.treated:
+        problem, found = _treated_clause(ctx, firsts[0])
+        if problem is not None:
+            return _decide(rule, ctx, problem, found)
     entered = firsts[0].occurred_on.year
     within = int(rule.params.get("within_years", 1))
     if not entered <= ctx.year < entered + within:
         return _decide(rule, ctx, FAIL, f"{entered}年首次入规，本条适用于入规后{within}年内")
+    if rule.params.get("requires_in_scale") and consecutive_years_in_scale(list(events), ctx.year) != \
+            ctx.year - entered + 1:
+        return _decide(rule, ctx, FAIL, f"{entered}年首次入规后未持续在规，本条适用于持续在规期间")
     kind = rule.params.get("requires_valid_recognition")
     if kind:
         if ctx.facts.recognitions is None:
