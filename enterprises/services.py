@@ -110,7 +110,7 @@ def monthly_figure_upsert(*, user, enterprise: Enterprise, year: int, month: int
     created = figure is None
     if created:
         figure = MonthlyFigure(enterprise=enterprise, year=year, month=month)
-    changed = created or any(_differs(getattr(figure, f), values[f]) for f in values)
+    changed = created or any(value_differs(getattr(figure, f), values[f]) for f in values)
     if not changed:
         return FigureChange(figure, created=False, changed=False)
     for field, value in values.items():
@@ -122,7 +122,8 @@ def monthly_figure_upsert(*, user, enterprise: Enterprise, year: int, month: int
     return FigureChange(figure, created=created, changed=True)
 
 
-def _differs(old, new) -> bool:
+def value_differs(old, new) -> bool:
+    """Whether saving `new` over `old` changes anything (Decimal('1.0') equals Decimal('1'))."""
     if old is None or new is None:
         return old is not new
     if isinstance(old, Decimal) or isinstance(new, Decimal):

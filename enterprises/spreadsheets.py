@@ -494,14 +494,6 @@ def _model_errors(result: RowResult, error: ValidationError, headers: dict[str, 
             result.add_error(column, message)
 
 
-def _differs(old, new) -> bool:
-    if old is None or new is None:
-        return old is not new
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        return Decimal(old) != Decimal(new)
-    return old != new
-
-
 def _source_language_labels() -> dict[str, str]:
     """Category label → value, in the file language (Chinese) and in the current UI language."""
     labels = {str(label): value for value, label in EnterpriseCategory.choices}
@@ -699,7 +691,7 @@ def _check_enterprise_row(result, user, cells, existing, visible, places, catego
 def _enterprise_value_differs(enterprise, name, value) -> bool:
     if name in ("jurisdiction", "department"):
         return getattr(enterprise, f"{name}_id") != (value.pk if value is not None else None)
-    return _differs(getattr(enterprise, name), value)
+    return services.value_differs(getattr(enterprise, name), value)
 
 
 def import_enterprises(*, user, dataset: tablib.Dataset, only_valid: bool = False) -> ImportReport:
@@ -863,7 +855,7 @@ def _check_figure_row(result, cells, headers, units, enterprises, visible, store
             return
         result.action = RowAction.CREATE
         return
-    result.changes = [headers[k] for k, v in values.items() if _differs(getattr(current, k), v)]
+    result.changes = [headers[k] for k, v in values.items() if services.value_differs(getattr(current, k), v)]
     result.action = RowAction.UPDATE if result.changes else RowAction.UNCHANGED
 
 

@@ -108,23 +108,30 @@ def _assignable(warning):
         | Q(role="department_staff", department_id=warning.enterprise.department_id)).order_by("username")
 
 
+def _run_form(request, form, action, success):
+    """Run `action` for a valid form and report the outcome as messages."""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return
+    try:
+        action(form.cleaned_data)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, success)
+
+
 @require_POST
 @login_required
 def warning_transition(request, pk):
     warning = get_object_or_404(services.warnings_visible_to(request.user), pk=pk)
     form = TransitionForm(request.POST)
     form.fields["assignee"].queryset = _assignable(warning)
-    if form.is_valid():
-        try:
-            services.warning_transition(user=request.user, warning_id=pk, status=form.cleaned_data["status"],
-                                        outcome=form.cleaned_data["outcome"], assignee=form.cleaned_data["assignee"])
-            messages.success(request, _("已更新预警状态"))
-        except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
-    else:
-        for errors in form.errors.values():
-            messages.error(request, "；".join(errors))
+    _run_form(request, form, lambda data: services.warning_transition(
+        user=request.user, warning_id=pk, status=data["status"], outcome=data["outcome"], assignee=data["assignee"]),
+        _("已更新预警状态"))
     return redirect("monitoring:warning", pk=pk)
 
 
@@ -132,18 +139,8 @@ def warning_transition(request, pk):
 @login_required
 def assistance_create(request, pk):
     warning = get_object_or_404(services.warnings_visible_to(request.user).select_related("enterprise"), pk=pk)
-    form = AssistanceForm(request.POST)
-    if form.is_valid():
-        try:
-            services.assistance_record(user=request.user, enterprise=warning.enterprise, warning_id=warning.pk,
-                                       **form.cleaned_data)
-            messages.success(request, _("已记录帮扶"))
-        except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
-    else:
-        for errors in form.errors.values():
-            messages.error(request, "；".join(errors))
+    _run_form(request, AssistanceForm(request.POST), lambda data: services.assistance_record(
+        user=request.user, enterprise=warning.enterprise, warning_id=warning.pk, **data), _("已记录帮扶"))
     return redirect("monitoring:warning", pk=pk)
 
 
