@@ -54,11 +54,8 @@ def _wan(value: Decimal) -> str:
 def suggest(policy: PoolPolicy, candidates: list[Candidate], month: int) -> list[Suggestion]:
     below = [c for c in candidates if not c.in_scale and c.current_pool != "statistics"]
     wanted = RULES[policy.rule](policy, below, month)
-    return [s for s in wanted if _current(candidates, s.enterprise_id) != s.pool]
-
-
-def _current(candidates, enterprise_id):
-    return next(c.current_pool for c in candidates if c.enterprise_id == enterprise_id)
+    current = {c.enterprise_id: c.current_pool for c in candidates}
+    return [s for s in wanted if current[s.enterprise_id] != s.pool]
 
 
 def _ranked(candidates):
