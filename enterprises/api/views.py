@@ -6,6 +6,7 @@ from rest_framework.filters import SearchFilter
 
 from .. import access, selectors
 from ..models import Enterprise, EnterpriseCategory, MonthlyFigure, Pool, PoolMembership
+from .filters import MonthlyFigureFilter, PoolMembershipFilter
 from .serializers import (
     EnterpriseLedgerSerializer,
     EnterpriseSerializer,
@@ -53,7 +54,7 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
 
 class MonthlyFigureViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MonthlyFigureSerializer
-    filterset_fields = ["year", "month", "enterprise"]
+    filterset_class = MonthlyFigureFilter
 
     def get_queryset(self):
         return selectors.figures_visible_to(user=self.request.user).select_related("enterprise").order_by("id")
@@ -61,7 +62,7 @@ class MonthlyFigureViewSet(viewsets.ReadOnlyModelViewSet):
 
 class PoolMembershipViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PoolMembershipSerializer
-    filterset_fields = ["pool", "enterprise"]
+    filterset_class = PoolMembershipFilter
 
     def get_queryset(self):
         return PoolMembership.objects.filter(
