@@ -6,7 +6,7 @@ these helpers. One condition per line, so coverage shows each branch is tested.
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from .models import Enterprise, Jurisdiction, Role
+from .models import Enterprise, Jurisdiction, Role, User
 
 
 def enterprises_visible_to(user) -> QuerySet:
@@ -77,3 +77,33 @@ def can_place_in_jurisdiction(user, jurisdiction: Jurisdiction) -> tuple[bool, s
         return False, _("所属区域“%(name)s”不在您的管辖范围内") % {"name": jurisdiction.name}
     return True, ""
 
+
+def can_manage_api_tokens(user) -> tuple[bool, str]:
+    """SME-center staff (and superusers) issue and revoke the tokens of API clients."""
+    if not user.is_authenticated or not user.is_active:
+        return False, _("请先登录")
+    if user.is_superuser:
+        return True, ""
+    if user.role == Role.CENTER_STAFF:
+        return True, ""
+    return False, _("只有中小企业服务中心工作人员可以管理接口令牌")
+
+
+def api_clients_visible_to(user) -> QuerySet:
+    """API-client accounts whose jurisdiction lies in the user's subtree (token managers only)."""
+    clients = User.objects.filter(role=Role.API_CLIENT)
+    if not can_manage_api_tokens(user)[0]:
+        return clients.none()
+    if user.is_superuser:
+        return clients
+    return clients.filter(jurisdiction__in=jurisdictions_visible_to(user))
+
+
+def can_assign_department(user, department) -> tuple[bool, str]:
+    """Department staff see only their own unit's enterprises: one they register or
+    edit must stay under that unit, or it would leave their sight the moment it is saved."""
+    if user.is_superuser or user.role != Role.DEPARTMENT_STAFF:
+        return True, ""
+    if department is not None and department.pk == user.department_id:
+        return True, ""
+    return False, _("责任单位须为“%(name)s”，否则该企业将不在您的管辖范围内") % {"name": user.department.name}

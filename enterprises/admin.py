@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, selectors
+from . import access, selectors, services
 from .models import (
     Contact,
     Department,
@@ -97,6 +97,13 @@ class EnterpriseAdmin(ScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(current_pool=selectors.current_pool_subquery())
 
+    def save_model(self, request, obj, form, change):
+        # A rename typed into the form keeps the old name, as a rename in the portal does.
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            services.name_change_record(obj, form.initial["name"], obj.name, timezone.localdate(),
+                                         user=request.user)
+
     @admin.display(description=_("当前库"), ordering="current_pool")
     def current_pool_label(self, obj):
         return Pool(obj.current_pool).label if obj.current_pool else "—"
@@ -167,7 +174,7 @@ class DepartmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
+class JurisdictionAdmin(SimpleHistoryAdmin):
     list_display = ["indented_name", "code", "level", "key"]
     list_filter = ["level"]
     search_fields = ["name", "code", "key"]
@@ -179,7 +186,7 @@ class JurisdictionAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
     list_display = ["username", "get_full_name", "role", "jurisdiction", "department", "enterprise", "is_active"]
     list_filter = ["role", "is_active", "is_staff"]
     fieldsets = BaseUserAdmin.fieldsets + ((_("角色与范围"), {"fields": ("role", "jurisdiction", "department",

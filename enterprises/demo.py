@@ -581,9 +581,10 @@ def _ensure_admin() -> User:
 
 
 def _ensure_users(account_plan: EnterprisePlan) -> int:
-    """One user per role; staff roles get no back-office access (is_staff stays False)."""
-    from rest_framework.authtoken.models import Token
+    """One user per role; staff roles get no back-office access (is_staff stays False).
 
+    The API client's token is issued by `demo_logins` (only a digest is stored, so a key
+    can be printed only when it is made)."""
     created = 0
     for username, role, scope, display_name in DEMO_USERS[1:]:
         if User.objects.filter(username=username).exists():
@@ -600,15 +601,17 @@ def _ensure_users(account_plan: EnterprisePlan) -> int:
         user.full_clean()
         user.save()
         created += 1
-        if role == Role.API_CLIENT:
-            Token.objects.get_or_create(user=user)
     return created
 
 
 def demo_logins() -> list[tuple[str, str, str, str]]:
-    """(username, role, scope, password) of the demo users present; the API client's token follows its password."""
-    from rest_framework.authtoken.models import Token
+    """(username, role, scope, password) of the demo users present; for the API client, its token instead.
 
+    Keys are stored hashed, so each call issues the API client a fresh demo token (read scope)
+    and revokes the one printed before."""
+    from .tokens import demo_token_reissue
+
+    admin = User.objects.filter(username="admin", is_superuser=True).first()
     rows = []
     for username, _role, _scope, _name in DEMO_USERS:
         user = User.objects.filter(username=username).select_related("jurisdiction", "department__jurisdiction",
@@ -621,7 +624,6 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
             label, scope = str(user.get_role_display()), str(user.jurisdiction or user.department or user.enterprise)
         password = DEMO_PASSWORD
         if user.role == Role.API_CLIENT:
-            token = Token.objects.filter(user=user).first()
-            password += f" token={token.key}" if token else ""
+            password = f"token={demo_token_reissue(user, by=admin)}"  # token only: no web login
         rows.append((username, label, scope, password))
     return rows

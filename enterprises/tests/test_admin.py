@@ -19,12 +19,63 @@ def yuxian_back_office(jurisdictions):
     return user
 
 
-def test_the_admin_lists_only_the_staffs_jurisdiction(client, yuxian_back_office, enterprises):
+def _admin_urls(objects):
+    """Index, and for every registered model its list and add form; change, history and
+    delete pages for the given objects."""
+    from django.contrib import admin
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        meta = model._meta
+        urls += [reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"),
+                 reverse(f"admin:{meta.app_label}_{meta.model_name}_add")]
+    for obj in objects:
+        meta = obj._meta
+        for view in ("change", "history", "delete"):
+            urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=[obj.pk]))
+    return urls
+
+
+def test_a_staff_account_with_admin_rights_cannot_reach_the_admin(client, yuxian_back_office, enterprises):
+    """The admin is superuser-only (README): a 盂县 clerk given is_staff and every permission
+    reaches no list, form, history or revert page, of its own enterprises or foreign ones."""
     client.force_login(yuxian_back_office)
-    html = client.get(reverse("admin:enterprises_enterprise_changelist")).content.decode()
-    assert "盂县耐火材料有限公司" in html and "孝义铝业有限公司" not in html
-    assert client.get(reverse("admin:enterprises_enterprise_change", args=[enterprises["xiaoyi"].pk])).status_code \
-        in (302, 404)
+    own, foreign = enterprises["yu_gxj"], enterprises["xiaoyi"]
+    for url in _admin_urls([own, foreign, yuxian_back_office]):
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], url
+    name = foreign.name
+    response = client.post(reverse("admin:enterprises_enterprise_change", args=[foreign.pk]), {"name": "改名"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    foreign.refresh_from_db()
+    assert foreign.name == name
+
+
+def test_a_superuser_reaches_every_admin_page(client, admin_user, enterprises):
+    """Every page opens; an add form a model admin refuses on purpose (axes' records) is a 403."""
+    from django.contrib import admin
+    refused = {reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_add")
+               for m, model_admin in admin.site._registry.items()
+               if not model_admin.has_add_permission(type("R", (), {"user": admin_user})())}
+    client.force_login(admin_user)
+    for url in _admin_urls([enterprises["yu_gxj"]]):
+        assert client.get(url).status_code == (403 if url in refused else 200), url
+
+
+def test_renaming_an_enterprise_in_the_admin_keeps_the_old_name(client, admin_user, enterprises):
+    enterprise = enterprises["yu_gxj"]
+    client.force_login(admin_user)
+    url = reverse("admin:enterprises_enterprise_change", args=[enterprise.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    data.update({"name": "盂县新耐材有限公司", "department": enterprise.department_id,
+                 "jurisdiction": enterprise.jurisdiction_id, "established_on": ""})
+    for prefix in ("names", "recognitions", "contacts"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    records = list(enterprise.names.order_by("pk").values_list("name", "valid_to"))
+    assert [name for name, _ in records] == ["盂县耐火材料有限公司", "盂县新耐材有限公司"]
+    assert records[0][1] is not None and records[1][1] is None
 
 
 def test_the_admin_filters_by_jurisdiction_pool_category_and_status(client, admin_user, yuxian_clerk, enterprises):

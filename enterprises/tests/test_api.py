@@ -1,17 +1,31 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import VISIBLE
 from enterprises import services
+from enterprises.models import ApiToken, Role
+
+
+def token_client(user, **fields):
+    """An API client calling with a real (knox) token, as integration accounts must."""
+    _token, key = ApiToken.objects.create(user=user, expiry=timedelta(days=1), name=fields.pop("name", "测试"),
+                                          **fields)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
 
 
 @pytest.fixture
 def api(all_personas):
     def as_user(name):
+        user = all_personas[name]
+        if user.role == Role.API_CLIENT:
+            return token_client(user)
         client = APIClient()
-        client.force_authenticate(all_personas[name])
+        client.force_authenticate(user)
         return client
     return as_user
 
@@ -37,9 +51,10 @@ def test_the_api_is_read_only(api, enterprises):
 
 
 def test_a_token_authenticates_an_api_client(api_client_user, enterprises):
-    token = Token.objects.create(user=api_client_user)
+    token, key = ApiToken.objects.create(user=api_client_user, expiry=timedelta(days=1), name="测试")
+    assert token.digest != key and key not in str(list(ApiToken.objects.values()))  # stored hashed
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get(reverse("enterprise-list")).json()["count"] == 2
     assert APIClient().get(reverse("enterprise-list")).status_code in (401, 403)
 

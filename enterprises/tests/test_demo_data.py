@@ -1,5 +1,6 @@
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -11,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Sum
-from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from enterprises import access
 from enterprises.demo import (
@@ -26,6 +27,7 @@ from enterprises.demo import (
 )
 from enterprises.domain.credit_code import check
 from enterprises.models import (
+    ApiToken,
     Contact,
     Enterprise,
     EnterpriseName,
@@ -249,20 +251,35 @@ def test_the_full_demo_as_scripts_demo_loads_it(capsys):
     assert users["enterprise_demo"].enterprise.jurisdiction.path.startswith("/140000/140300/140322/")
     assert access.enterprises_visible_to(users["dept_yuxian"]).filter(pk=users["enterprise_demo"].enterprise_id)
     assert access.enterprises_visible_to(users["leader_pds"]).count() >= 80
-    token = Token.objects.get(user=users["api_demo"])
 
     # again: nothing new
     before = (database_digest(), MonthlyFigure.objects.count(), Recognition.objects.count(),
-              Contact.objects.count(), User.objects.count(), Token.objects.count())
+              Contact.objects.count(), User.objects.count(), ApiToken.objects.count())
     call_command("load_demo_data")
     assert (database_digest(), MonthlyFigure.objects.count(), Recognition.objects.count(),
-            Contact.objects.count(), User.objects.count(), Token.objects.count()) == before
+            Contact.objects.count(), User.objects.count(), ApiToken.objects.count()) == before
 
+    # demo_logins prints a working key for the API client (keys are hashed: a fresh one each run)
     capsys.readouterr()
     call_command("demo_logins")
     out = capsys.readouterr().out
     assert all(username in out for username, *_ in DEMO_USERS)
-    assert DEMO_PASSWORD in out and f"token={token.key}" in out and "中小企业服务中心工作人员" in out
+    assert DEMO_PASSWORD in out and "中小企业服务中心工作人员" in out
+    key = re.search(r"token=(\S+)", out).group(1)
+    assert not ApiToken.objects.filter(digest=key).exists() and key not in str(list(ApiToken.objects.values()))
+    in_scope = access.enterprises_visible_to(users["api_demo"]).count()
+    assert api_count(key) == in_scope > 0
+    call_command("demo_logins")
+    again = re.search(r"token=(\S+)", capsys.readouterr().out).group(1)
+    assert again != key and api_count(again) == in_scope and api_count(key) == 401
+    assert ApiToken.objects.filter(user=users["api_demo"]).count() == 1
+
+
+def api_count(key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get("/api/enterprises/")
+    return response.json()["count"] if response.status_code == 200 else response.status_code
 
 
 @pytest.mark.django_db

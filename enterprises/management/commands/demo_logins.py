@@ -15,7 +15,7 @@ def _pad(text: str, width: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "列出演示账号（用户名、角色、范围、密码）；先运行 load_demo_data"
+    help = "列出演示账号（用户名、角色、范围、密码），并为接口账号换发演示令牌；先运行 load_demo_data"
 
     def handle(self, *args, **options):
         rows = demo_logins()
@@ -27,4 +27,5 @@ class Command(BaseCommand):
         self.stdout.write("    演示账号：")
         for row in [header, *rows]:
             self.stdout.write("      " + "".join(_pad(cell, w) for cell, w in zip(row, widths)) + row[3])
-        self.stdout.write("    接口：请求头 Authorization: Token <token>，文档见 /api/docs/")
+        self.stdout.write("    接口：请求头 Authorization: Token <token>，文档见 /api/docs/（接口账号只用令牌，不能登录网页；"
+                          "每次运行本命令都会换发新的演示令牌）")

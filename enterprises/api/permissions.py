@@ -1,0 +1,30 @@
+"""API permissions in the defaults (settings.REST_FRAMEWORK), applied to every endpoint."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from ..models import ApiToken, Role
+
+
+class ApiClientsUseTokens(BasePermission):
+    """An API-client account is never served on a session (TokenOnlyAccountsMiddleware covers pages)."""
+
+    message = _("接口客户端账号只能使用接口令牌访问接口。")
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated and user.role == Role.API_CLIENT):
+            return True
+        return not isinstance(request.successful_authenticator, SessionAuthentication)
+
+
+class TokenScopeAllowsMethod(BasePermission):
+    """A read-scoped token may only read (GET, HEAD, OPTIONS); writes need a write-scoped token."""
+
+    message = _("该令牌为只读令牌，不能修改数据。")
+
+    def has_permission(self, request, view):
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return True
+        return request.method in SAFE_METHODS or token.allows_writes

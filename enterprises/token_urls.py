@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import token_views
+
+app_name = "tokens"
+
+urlpatterns = [
+    path("", token_views.token_list, name="list"),
+    path("<int:user_pk>/new/", token_views.token_create, name="create"),
+    path("<int:user_pk>/<str:token_key>/revoke/", token_views.token_revoke, name="revoke"),
+]
