@@ -1,4 +1,4 @@
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +10,7 @@ from .models import (
     EnterpriseCategory,
     Jurisdiction,
     Pool,
+    Role,
     ScaleEventKind,
     TreatedEntryBasis,
 )
@@ -17,16 +18,24 @@ from .models import (
 WAN = Decimal("10000")
 
 
+# Money columns hold 16 digits, 2 after the point, in yuan: below 10^10 万元.
+WAN_LIMIT = Decimal(10) ** 10
+
+
 class WanField(forms.DecimalField):
     """Staff type 万元; the registry stores yuan."""
 
     def to_python(self, value):
         wan = super().to_python(value)
-        return None if wan is None else (wan * WAN).quantize(Decimal("0.01"))
+        if wan is None or not wan.is_finite():
+            return wan  # validate() refuses NaN and Infinity with Django's own message
+        if abs(wan) >= WAN_LIMIT:
+            raise forms.ValidationError(_("数值过大：不能超过 9999999999.99 万元"), code="max_value")
+        return (wan * WAN).quantize(Decimal("0.01"))
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):
-            return (value / WAN).normalize()
+            return format((value / WAN).normalize(), "f")  # 100, not 1E+2
         return value
 
 
@@ -44,6 +53,11 @@ class EnterpriseForm(forms.ModelForm):
         self.fields["department"].queryset = Department.objects.filter(
             jurisdiction__in=Jurisdiction.objects.filter(
                 path__in=_ancestor_paths(visible))).select_related("jurisdiction")
+        if user.role == Role.DEPARTMENT_STAFF and not user.is_superuser:
+            # Their own unit only: anything else would take the enterprise out of their scope.
+            self.fields["department"].queryset = Department.objects.filter(pk=user.department_id)
+            self.fields["department"].required = True
+            self.fields["department"].empty_label = None
         if self.instance.pk:
             self.fields["credit_code"].disabled = True
 
@@ -57,18 +71,69 @@ def _ancestor_paths(jurisdictions):
     return paths
 
 
+FIGURE_FIELDS = ("revenue", "output_value", "tax", "electricity_kwh", "employees")
+
+
 class MonthlyFigureForm(forms.Form):
+    """One enterprise-month. A field left blank keeps the stored value (blank is
+    unknown, never zero, never an erase); ticking its “清空” box erases it.
+
+    `loaded_year`/`loaded_month` name the month whose stored values were filled
+    in, so those values cannot be saved into another month by changing the month.
+    `reason` is asked of enterprise accounts: a change to a month past its
+    reporting deadline becomes a correction request, which needs one."""
+
     year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100)
     month = forms.IntegerField(label=_("月份"), min_value=1, max_value=12)
+    loaded_year = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    loaded_month = forms.IntegerField(required=False, widget=forms.HiddenInput)
     revenue = WanField(label=_("当月主营业务收入（万元）"), required=False, min_value=0, decimal_places=6)
     output_value = WanField(label=_("当月工业总产值（万元）"), required=False, min_value=0, decimal_places=6)
     tax = WanField(label=_("当月税收（万元）"), required=False, decimal_places=6)
-    electricity_kwh = forms.DecimalField(label=_("当月用电量（千瓦时）"), required=False, min_value=0, decimal_places=1)
-    employees = forms.IntegerField(label=_("从业人员（人）"), required=False, min_value=0)
+    electricity_kwh = forms.DecimalField(label=_("当月用电量（千瓦时）"), required=False, min_value=0, decimal_places=1,
+                                         max_digits=14)
+    employees = forms.IntegerField(label=_("从业人员（人）"), required=False, min_value=0, max_value=2**31 - 1)
+    clear_revenue = forms.BooleanField(label=_("清空"), required=False)
+    clear_output_value = forms.BooleanField(label=_("清空"), required=False)
+    clear_tax = forms.BooleanField(label=_("清空"), required=False)
+    clear_electricity_kwh = forms.BooleanField(label=_("清空"), required=False)
+    clear_employees = forms.BooleanField(label=_("清空"), required=False)
+    reason = forms.CharField(label=_("更正原因"), required=False, max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+                             help_text=_("已过报送截止日的月份须填写；提交后由中小企业服务中心审核，审核通过才生效"))
+
+    def __init__(self, *args, asks_reason: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not asks_reason:
+            del self.fields["reason"]
+
+    def figure_rows(self):
+        """(value field, its “清空” box) for the template, in order."""
+        return [(self[name], self[f"clear_{name}"]) for name in FIGURE_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        for name in FIGURE_FIELDS:
+            if data.get(f"clear_{name}") and data.get(name) is not None:
+                self.add_error(name, _("不能同时填写数值和勾选“清空”"))
+        loaded = (data.get("loaded_year"), data.get("loaded_month"))
+        chosen = (data.get("year"), data.get("month"))
+        if all(loaded) and all(chosen) and loaded != chosen:
+            self.add_error("month", _(
+                "表单中载入的是%(ly)s年%(lm)s月的数据，不能保存为%(y)s年%(m)s月；请先载入%(y)s年%(m)s月再修改")
+                % {"ly": loaded[0], "lm": loaded[1], "y": chosen[0], "m": chosen[1]})
+        return data
 
     def values(self):
+        """The fields given: a blank one is left out, so it keeps the stored value."""
         data = self.cleaned_data
-        return {k: data[k] for k in ("revenue", "output_value", "tax", "electricity_kwh", "employees")}
+        return {k: data[k] for k in FIGURE_FIELDS if data.get(k) is not None}
+
+    def cleared(self):
+        return [k for k in FIGURE_FIELDS if self.cleaned_data.get(f"clear_{k}")]
+
+    def correction_reason(self):
+        return self.cleaned_data.get("reason", "")
 
 
 class PoolMoveForm(forms.Form):

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .domain import credit_code
+from .domain import credit_code, reporting
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 WAN = Decimal("10000")
@@ -46,6 +46,11 @@ class Jurisdiction(models.Model):
                                on_delete=models.PROTECT, related_name="children")
     path = models.CharField(_("路径"), max_length=255, unique=True, editable=False)
     former_names = models.JSONField(_("曾用名"), default=list, blank=True)
+    report_deadline_day = models.PositiveSmallIntegerField(
+        _("月度数据报送截止日"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(reporting.MAX_DEADLINE_DAY)],
+        help_text=_("次月几日前（含当日）须报送上月数据；留空则沿用上级区域的设置，都未设置为每月10日"))
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("行政区域")
@@ -53,6 +58,12 @@ class Jurisdiction(models.Model):
         ordering = ["path"]
         indexes = [models.Index(fields=["path"], name="jurisdiction_path_idx",
                                 opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(report_deadline_day__isnull=True)
+                | Q(report_deadline_day__gte=1, report_deadline_day__lte=reporting.MAX_DEADLINE_DAY),
+                name="jurisdiction_report_deadline_day_range"),
+        ]
 
     def __str__(self):
         return self.name
@@ -115,6 +126,7 @@ class DepartmentName(models.Model):
     name = models.CharField(_("曾用名"), max_length=80)
     valid_to = models.DateField(_("停用日期"))
     source = models.CharField(_("依据"), max_length=200, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("责任单位曾用名")
@@ -146,6 +158,9 @@ class User(AbstractUser):
                                    on_delete=models.PROTECT, related_name="users")
     enterprise = models.ForeignKey("Enterprise", verbose_name=_("企业"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="users")
+    # Who may see what is audited: role and scope changes, activation, admin rights.
+    # The password hash and login times are not history worth keeping.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("用户")
@@ -240,6 +255,7 @@ class EnterpriseName(models.Model):
     name = models.CharField(_("名称"), max_length=120, db_index=True)
     valid_from = models.DateField(_("启用日期"), null=True, blank=True)
     valid_to = models.DateField(_("停用日期"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("企业名称记录")
@@ -401,6 +417,108 @@ class MonthlyFigure(models.Model):
         return None if self.revenue is None else self.revenue / WAN
 
 
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class FigureCorrectionRequest(models.Model):
+    """An enterprise's change to a month whose reporting deadline has passed.
+
+    Nothing is written to the month until staff in scope approve; approving
+    applies the proposed values through the figure service as that staff user,
+    so the figure's history shows the change and who made it.
+
+    `proposed` holds only the fields the enterprise gave ({field: value}, a
+    value of null asks to clear the field); `previous` the stored values of
+    those fields when the request was made. Decimals are kept as strings.
+    """
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE,
+                                   related_name="figure_corrections")
+    year = models.PositiveSmallIntegerField(_("年"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    month = models.PositiveSmallIntegerField(_("月"), validators=[MinValueValidator(1), MaxValueValidator(12)])
+    proposed = models.JSONField(_("申请数值"))
+    previous = models.JSONField(_("申请时原值"), default=dict, blank=True)
+    reason = models.CharField(_("更正原因"), max_length=500)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"))
+    status = models.CharField(_("状态"), max_length=10, choices=CorrectionStatus.choices,
+                              default=CorrectionStatus.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审核意见"), max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("月度数据更正申请")
+        verbose_name_plural = _("月度数据更正申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year", "month"], condition=Q(status="pending"),
+                                    name="figure_correction_one_pending_per_month"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="figure_correction_month_range"),
+            models.CheckConstraint(condition=~Q(reason=""), name="figure_correction_has_reason"),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="figure_correction_decided_when_not_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.year}-{self.month:02d} {self.get_status_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == CorrectionStatus.PENDING
+
+    def lines(self, stored: "MonthlyFigure | None | bool" = False) -> list[dict]:
+        """One line per proposed field, in form order: label, whether it is money
+        (shown in 万元), the old and the proposed value (None = empty).
+
+        The old value is the one recorded with the request, or, given `stored`
+        (the month's figure now, None if there is none), the value an approval
+        would overwrite."""
+        out = []
+        for name in FIGURE_FIELD_ORDER:
+            if name not in self.proposed:
+                continue
+            if stored is False:
+                old = figure_value_from_json(name, self.previous.get(name))
+            else:
+                old = getattr(stored, name) if stored is not None else None
+            out.append({"field": name, "label": FIGURE_FIELD_LABELS[name], "money": name in MONEY_FIGURES,
+                        "old": old, "new": figure_value_from_json(name, self.proposed[name])})
+        return out
+
+
+FIGURE_FIELD_ORDER = ("revenue", "output_value", "tax", "electricity_kwh", "employees")
+MONEY_FIGURES = frozenset({"revenue", "output_value", "tax"})
+FIGURE_FIELD_LABELS = {
+    "revenue": _("当月主营业务收入（万元）"),
+    "output_value": _("当月工业总产值（万元）"),
+    "tax": _("当月税收（万元）"),
+    "electricity_kwh": _("当月用电量（千瓦时）"),
+    "employees": _("从业人员（人）"),
+}
+
+
+def figure_value_to_json(value):
+    """A figure value as kept in a correction request: Decimal as text, int as is."""
+    if value is None or isinstance(value, int):
+        return value
+    return str(value)
+
+
+def figure_value_from_json(name, value):
+    if value is None:
+        return None
+    return int(value) if name == "employees" else Decimal(value)
+
+
 class Pool(models.TextChoices):
     BASIC = "basic", _("基础信息库")
     RESERVE = "reserve", _("储备库")
@@ -502,3 +620,7 @@ class Refinancing(models.Model):
         verbose_name = _("再融资")
         verbose_name_plural = _("再融资")
         ordering = ["enterprise", "raised_on"]
+
+
+# API tokens live in their own module; imported here so Django registers the model.
+from .token_models import ApiToken, TokenScope  # noqa: E402,F401

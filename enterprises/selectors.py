@@ -10,7 +10,8 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from . import access
-from .models import Enterprise, MonthlyFigure, PoolMembership
+from .domain import reporting
+from .models import CorrectionStatus, Enterprise, FigureCorrectionRequest, Jurisdiction, MonthlyFigure, PoolMembership
 
 
 def current_pool_subquery():
@@ -82,3 +83,59 @@ def current_pool(*, enterprise: Enterprise) -> PoolMembership | None:
 def today() -> date:
     from django.utils import timezone
     return timezone.localdate()
+
+
+# --- the reporting calendar -------------------------------------------------------------------
+
+def report_deadline_day(jurisdiction: Jurisdiction) -> int:
+    """The deadline day that applies in `jurisdiction`: its own, else the nearest
+    ancestor's, else the 10th (one query)."""
+    keys = [k for k in jurisdiction.path.split("/") if k]
+    days = dict(Jurisdiction.objects.filter(key__in=keys, report_deadline_day__isnull=False)
+                .values_list("key", "report_deadline_day"))
+    return reporting.deadline_day(days.get(key) for key in reversed(keys))
+
+
+def report_deadline(jurisdiction: Jurisdiction, year: int, month: int) -> date:
+    """The last day (inclusive) figures for `year`-`month` are due in `jurisdiction`."""
+    return reporting.deadline(year, month, report_deadline_day(jurisdiction))
+
+
+# --- correction requests ----------------------------------------------------------------------
+
+def corrections_visible_to(*, user) -> QuerySet:
+    """Correction requests of the enterprises the user may see."""
+    return (FigureCorrectionRequest.objects.filter(enterprise__in=access.enterprises_visible_to(user))
+            .select_related("enterprise", "requested_by", "decided_by"))
+
+
+def corrections_to_review(*, user, status: str = CorrectionStatus.PENDING) -> QuerySet:
+    """What a registry writer reviews: requests of the enterprises they may change."""
+    if not access.can_write_registry(user)[0]:
+        return FigureCorrectionRequest.objects.none()
+    qs = corrections_visible_to(user=user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("requested_at", "id") if status == CorrectionStatus.PENDING else qs
+
+
+def correction_get(*, user, pk) -> FigureCorrectionRequest:
+    """404 for a request of an enterprise outside the user's scope, as for the enterprise itself."""
+    return get_object_or_404(corrections_visible_to(user=user), pk=pk)
+
+
+def with_lines(corrections) -> list[FigureCorrectionRequest]:
+    """Attach `display_lines` to each request (one query for all): a pending request
+    compares with the value stored now, which approving would overwrite; a decided
+    one with the value recorded when it was made."""
+    corrections = list(corrections)
+    pending = [c for c in corrections if c.is_pending]
+    stored = {}
+    if pending:
+        q = Q(pk__in=[])
+        for c in pending:
+            q |= Q(enterprise_id=c.enterprise_id, year=c.year, month=c.month)
+        stored = {(f.enterprise_id, f.year, f.month): f for f in MonthlyFigure.objects.filter(q)}
+    for c in corrections:
+        c.display_lines = c.lines(stored.get((c.enterprise_id, c.year, c.month))) if c.is_pending else c.lines()
+    return corrections

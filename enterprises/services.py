@@ -11,20 +11,25 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access
-from .domain import scale
+from . import access, selectors
+from .domain import reporting, scale
 from .domain.credit_code import normalize
 from .models import (
+    CorrectionStatus,
     Department,
     DepartmentName,
     Enterprise,
     EnterpriseName,
+    FigureCorrectionRequest,
     FigureSource,
     MonthlyFigure,
     Pool,
     PoolMembership,
+    Role,
     ScaleEvent,
     ScaleEventKind,
+    figure_value_from_json,
+    figure_value_to_json,
 )
 
 FIGURE_FIELDS = ("revenue", "output_value", "tax", "electricity_kwh", "employees")
@@ -36,6 +41,12 @@ def _require(check: tuple[bool, str]):
     allowed, reason = check
     if not allowed:
         raise PermissionDenied(reason)
+
+
+def _require_department(user, department):
+    allowed, reason = access.can_assign_department(user, department)
+    if not allowed:
+        raise ValidationError({"department": reason})
 
 
 def _save(instance, user):
@@ -50,10 +61,11 @@ def enterprise_create(*, user, credit_code: str, name: str, jurisdiction, on: da
                       **fields) -> Enterprise:
     """Register an enterprise: its first name record and its stay in the basic pool."""
     _require(access.can_place_in_jurisdiction(user, jurisdiction))
+    _require_department(user, fields.get("department"))
     on = on or timezone.localdate()
     enterprise = Enterprise(credit_code=normalize(credit_code), name=name.strip(), jurisdiction=jurisdiction, **fields)
     _save(enterprise, user)
-    EnterpriseName.objects.create(enterprise=enterprise, name=enterprise.name, valid_from=on)
+    _save(EnterpriseName(enterprise=enterprise, name=enterprise.name, valid_from=on), user)
     membership = PoolMembership(enterprise=enterprise, pool=Pool.BASIC, entered_on=on,
                                 entry_reason=_("登记入基础信息库"), entered_by=user)
     _save(membership, user)
@@ -69,57 +81,185 @@ def enterprise_update(*, user, enterprise: Enterprise, on: date | None = None, *
         raise ValueError(f"unknown enterprise fields: {sorted(unknown)}")
     if "jurisdiction" in changes and changes["jurisdiction"] != enterprise.jurisdiction:
         _require(access.can_place_in_jurisdiction(user, changes["jurisdiction"]))
+    if "department" in changes:
+        _require_department(user, changes["department"])
     on = on or timezone.localdate()
     old_name = enterprise.name
     for field, value in changes.items():
         setattr(enterprise, field, value.strip() if field == "name" else value)
     _save(enterprise, user)
     if enterprise.name != old_name:
-        _record_name_change(enterprise, old_name, enterprise.name, on)
+        name_change_record(enterprise, old_name, enterprise.name, on, user=user)
     return enterprise
 
 
-def _record_name_change(enterprise, old_name, new_name, on):
+def name_change_record(enterprise, old_name, new_name, on, *, user):
+    """Close the current name record on `on` and open one for the new name."""
     current = enterprise.names.filter(valid_to__isnull=True).first()
     if current:
         current.valid_to = on
+        current._history_user = user
         current.save(update_fields=["valid_to"])
     else:  # registered before name records were kept (bulk loads): keep the old name all the same
-        EnterpriseName.objects.create(enterprise=enterprise, name=old_name, valid_to=on)
-    EnterpriseName.objects.create(enterprise=enterprise, name=new_name, valid_from=on)
+        _save(EnterpriseName(enterprise=enterprise, name=old_name, valid_to=on), user)
+    _save(EnterpriseName(enterprise=enterprise, name=new_name, valid_from=on), user)
 
 
 @dataclass(frozen=True)
 class FigureChange:
-    figure: MonthlyFigure
+    """What became of a figure write: `figure` is the stored row (None if there is
+    none yet), `correction` the request made instead of writing a closed month."""
+    figure: MonthlyFigure | None
     created: bool
     changed: bool
+    correction: FigureCorrectionRequest | None = None
+
+
+def _month_label(year, month) -> str:
+    return _("%(y)s年%(m)s月") % {"y": year, "m": month}
+
+
+def _writes_through_review(user) -> bool:
+    """Enterprise accounts change a closed month only through a correction request;
+    staff own the ledger and correct it directly (the history keeps the old values)."""
+    return user.role == Role.ENTERPRISE and not user.is_superuser
+
+
+def figure_period_problem(*, user, enterprise: Enterprise, year: int, month: int, today: date | None = None) -> str:
+    """Why `user` cannot write `year`-`month` of `enterprise` directly ("" if they can):
+    the month has not ended (nobody reports it), or its deadline has passed and
+    `user` is an enterprise account (the change must go to review with a reason)."""
+    today = today or selectors.today()
+    if not reporting.has_ended(year, month, today):
+        return _("%(month)s尚未结束，不能填报") % {"month": _month_label(year, month)}
+    if _writes_through_review(user):
+        deadline = selectors.report_deadline(enterprise.jurisdiction, year, month)
+        if today > deadline:
+            return _("%(month)s已过报送截止日（%(deadline)s），修改须在企业页面提交更正申请并说明原因，"
+                     "由中小企业服务中心审核") % {"month": _month_label(year, month), "deadline": deadline.isoformat()}
+    return ""
 
 
 @transaction.atomic
 def monthly_figure_upsert(*, user, enterprise: Enterprise, year: int, month: int, values: dict,
-                          source: str = FigureSource.STAFF) -> FigureChange:
-    """Record one enterprise-month. Saving identical values writes nothing, so a
-    re-import is a no-op; a correction keeps the previous values in history."""
+                          clear=(), source: str = FigureSource.STAFF, reason: str = "",
+                          today: date | None = None, change_reason: str = "") -> FigureChange:
+    """Record one enterprise-month: the one writer of monthly figures (form, import, API).
+
+    `values` holds the fields being reported. A field left out, or given as None, is
+    "not given" and keeps its stored value: a blank is unknown, never zero and never
+    an erase. Erasing a stored value is an explicit act: name the field in `clear`.
+
+    Rules, in order:
+      - a month is reported only once it has ended (for everyone);
+      - saving what is stored writes nothing, so a re-import is a no-op;
+      - after the jurisdiction's deadline (selectors.report_deadline) an enterprise
+        account's change is not written: it becomes a pending FigureCorrectionRequest,
+        which needs `reason`; staff review it (figure_correction_approve / _reject);
+      - otherwise the row is written, and a correction keeps the previous values in history.
+
+    `today` (Asia/Shanghai) defaults to selectors.today().
+    """
     _require(access.can_submit_figures(user, enterprise))
-    unknown = set(values) - set(FIGURE_FIELDS)
+    clear = tuple(clear)
+    unknown = (set(values) | set(clear)) - set(FIGURE_FIELDS)
     if unknown:
         raise ValueError(f"unknown figure fields: {sorted(unknown)}")
+    both = {f for f in clear if values.get(f) is not None}
+    if both:
+        raise ValueError(f"figure fields both given and cleared: {sorted(both)}")
+    if not (1 <= month <= 12):
+        raise ValidationError({"month": _("月份应在1至12之间")})
+    today = today or selectors.today()
+    if not reporting.has_ended(year, month, today):
+        raise ValidationError({"month": _("%(month)s尚未结束，不能填报") % {"month": _month_label(year, month)}})
+    given = {f: v for f, v in values.items() if v is not None}
+    given.update({f: None for f in clear})
     figure = (MonthlyFigure.objects.select_for_update()
               .filter(enterprise=enterprise, year=year, month=month).first())
+    changes = {f: v for f, v in given.items()
+               if figure is None and v is not None or figure is not None and value_differs(getattr(figure, f), v)}
+    if figure is None and not changes:
+        raise ValidationError(_("%(month)s未填写任何数据") % {"month": _month_label(year, month)})
+    if not changes:
+        return FigureChange(figure, created=False, changed=False)
+    if _writes_through_review(user) and today > selectors.report_deadline(enterprise.jurisdiction, year, month):
+        return FigureChange(figure, created=False, changed=False,
+                            correction=_correction_request(user, enterprise, year, month, changes, figure, reason))
     created = figure is None
     if created:
         figure = MonthlyFigure(enterprise=enterprise, year=year, month=month)
-    changed = created or any(value_differs(getattr(figure, f), values[f]) for f in values)
-    if not changed:
-        return FigureChange(figure, created=False, changed=False)
-    for field, value in values.items():
+    for field, value in changes.items():
         setattr(figure, field, value)
     figure.source = source
     figure.reported_at = timezone.now()
     figure.reported_by = user
+    if change_reason:
+        figure._change_reason = change_reason[:100]
     _save(figure, user)
     return FigureChange(figure, created=created, changed=True)
+
+
+def _correction_request(user, enterprise, year, month, changes, figure, reason) -> FigureCorrectionRequest:
+    reason = (reason or "").strip()
+    deadline = selectors.report_deadline(enterprise.jurisdiction, year, month)
+    if not reason:
+        raise ValidationError({"reason": _(
+            "%(month)s已过报送截止日（%(deadline)s），修改须填写更正原因，提交中小企业服务中心审核")
+            % {"month": _month_label(year, month), "deadline": deadline.isoformat()}})
+    if FigureCorrectionRequest.objects.filter(enterprise=enterprise, year=year, month=month,
+                                              status=CorrectionStatus.PENDING).exists():
+        raise ValidationError(_("%(month)s已有待审核的更正申请，请等待审核结果")
+                              % {"month": _month_label(year, month)})
+    request = FigureCorrectionRequest(
+        enterprise=enterprise, year=year, month=month, reason=reason, requested_by=user,
+        requested_at=timezone.now(),
+        proposed={f: figure_value_to_json(v) for f, v in changes.items()},
+        previous={f: figure_value_to_json(getattr(figure, f) if figure else None) for f in changes})
+    return _save(request, user)
+
+
+def _decidable(user, correction) -> FigureCorrectionRequest:
+    correction = FigureCorrectionRequest.objects.select_for_update(of=("self",)).select_related(
+        "enterprise__jurisdiction", "requested_by").get(pk=correction.pk)
+    _require(access.can_change_enterprise(user, correction.enterprise))
+    if correction.requested_by_id == user.pk:
+        raise PermissionDenied(_("不能审核本人提交的更正申请"))
+    if not correction.is_pending:
+        raise ValidationError(_("该更正申请已%(status)s，不能再审核") % {"status": correction.get_status_display()})
+    return correction
+
+
+def _decide(user, correction, status, note):
+    correction.status = status
+    correction.decided_by = user
+    correction.decided_at = timezone.now()
+    correction.decision_note = note
+    return _save(correction, user)
+
+
+@transaction.atomic
+def figure_correction_approve(*, user, correction: FigureCorrectionRequest, note: str = "",
+                              today: date | None = None) -> FigureCorrectionRequest:
+    """Apply a pending correction as `user` (staff in scope, not the requester):
+    the figure's history records the change under their name."""
+    correction = _decidable(user, correction)
+    values = {f: figure_value_from_json(f, v) for f, v in correction.proposed.items() if v is not None}
+    clear = [f for f, v in correction.proposed.items() if v is None]
+    monthly_figure_upsert(user=user, enterprise=correction.enterprise, year=correction.year, month=correction.month,
+                          values=values, clear=clear, source=FigureSource.ENTERPRISE, today=today,
+                          change_reason=_("更正申请#%(id)s") % {"id": correction.pk})
+    return _decide(user, correction, CorrectionStatus.APPROVED, (note or "").strip())
+
+
+@transaction.atomic
+def figure_correction_reject(*, user, correction: FigureCorrectionRequest, note: str) -> FigureCorrectionRequest:
+    """Refuse a pending correction with a note for the enterprise; nothing is written to the month."""
+    correction = _decidable(user, correction)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"decision_note": _("驳回更正申请须填写审核意见")})
+    return _decide(user, correction, CorrectionStatus.REJECTED, note)
 
 
 def value_differs(old, new) -> bool:

@@ -1,17 +1,23 @@
 """Staff pages of the registry. Thin: each view checks access, calls one
 service or selector, and renders. Enterprises outside the user's scope are 404."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import access, audit, selectors, services
+from .params import redirect_back, year_param
+from .domain import reporting
 from .forms import EnterpriseFilterForm, EnterpriseForm, MonthlyFigureForm, PoolMoveForm, ScaleEventForm
-from .models import Enterprise
+from .models import CorrectionStatus, Enterprise, FigureSource, Role
 
 PAGE_SIZE = 50
 
@@ -53,9 +59,12 @@ def _without_page(params):
 @login_required
 def enterprise_detail(request, pk):
     enterprise = selectors.enterprise_get(user=request.user, pk=pk)
+    can_submit = access.can_submit_figures(request.user, enterprise)[0]
     figures = list(selectors.monthly_figures_for(enterprise=enterprise))
     years = sorted({f.year for f in figures}, reverse=True)
-    year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    year = year_param(request.GET.get("year"), years[0] if years else timezone.localdate().year)
+    if year is None:
+        return HttpResponseBadRequest(_("年度应为2000至2100之间的数字"))
     rows = sorted((f for f in figures if f.year == year), key=lambda f: f.month)
     running = None
     for figure in rows:
@@ -73,11 +82,55 @@ def enterprise_detail(request, pk):
         "former_names": enterprise.names.filter(valid_to__isnull=False),
         "audit_trail": audit.enterprise_trail(enterprise, limit=100),
         "can_change": access.can_change_enterprise(request.user, enterprise)[0],
-        "can_submit_figures": access.can_submit_figures(request.user, enterprise)[0],
-        "figure_form": MonthlyFigureForm(initial={"year": timezone.localdate().year}),
+        "can_submit_figures": can_submit,
+        **(_figure_form_context(request, enterprise, figures) if can_submit else {}),
+        "corrections": selectors.with_lines(
+            selectors.corrections_visible_to(user=request.user).filter(enterprise=enterprise)
+            .order_by("-requested_at", "-id")[:20]),
         "pool_form": PoolMoveForm(initial={"on": timezone.localdate()}),
         "scale_form": ScaleEventForm(initial={"on": timezone.localdate()}),
     })
+
+
+def _int_param(params, name):
+    try:
+        return int(params.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _figure_form_context(request, enterprise, figures) -> dict:
+    """The figure form with the reporting calendar: which month is open until when,
+    and, for a month chosen with ?figure_year=&figure_month=, its stored values."""
+    today = selectors.today()
+    deadline_day = selectors.report_deadline_day(enterprise.jurisdiction)
+    previous_year, previous_month = reporting.previous_month(today)
+    year, month = _int_param(request.GET, "figure_year"), _int_param(request.GET, "figure_month")
+    chosen = year is not None and month is not None and 2000 <= year <= 2100 and 1 <= month <= 12
+    initial = {"year": previous_year, "month": previous_month}
+    stored = None
+    if chosen:
+        initial = {"year": year, "month": month}
+        stored = next((f for f in figures if (f.year, f.month) == (year, month)), None)
+        if stored is not None:
+            initial.update({name: getattr(stored, name) for name in services.FIGURE_FIELDS})
+            initial.update({"loaded_year": year, "loaded_month": month})
+    shown_year, shown_month = initial["year"], initial["month"]
+    is_enterprise = request.user.role == Role.ENTERPRISE and not request.user.is_superuser
+    return {
+        "figure_form": MonthlyFigureForm(initial=initial, asks_reason=is_enterprise),
+        "figure_calendar": {
+            "deadline_day": deadline_day,
+            "open_months": [{"year": y, "month": m, "deadline": reporting.deadline(y, m, deadline_day)}
+                            for y, m in reporting.open_months(deadline_day, today)],
+            "chosen": chosen, "loaded": stored is not None,
+            "year": shown_year, "month": shown_month,
+            "deadline": reporting.deadline(shown_year, shown_month, deadline_day),
+            "ended": reporting.has_ended(shown_year, shown_month, today),
+            "open": reporting.is_open(shown_year, shown_month, deadline_day, today),
+            "through_review": is_enterprise,
+        },
+    }
 
 
 @login_required
@@ -135,18 +188,79 @@ def _post_back(request, enterprise, form, action):
 @require_POST
 @login_required
 def figure_submit(request, pk):
+    """Save a month's figures; for an enterprise account after the deadline, file a
+    correction request instead. Blank fields keep their stored values."""
     enterprise = selectors.enterprise_get(user=request.user, pk=pk)
     _require(access.can_submit_figures(request.user, enterprise))
-    form = MonthlyFigureForm(request.POST)
-    source = "enterprise" if request.user.role == "enterprise" else "staff"
+    is_enterprise = request.user.role == Role.ENTERPRISE
+    form = MonthlyFigureForm(request.POST, asks_reason=is_enterprise)
+    source = FigureSource.ENTERPRISE if is_enterprise else FigureSource.STAFF
 
     def save(data):
-        change = services.monthly_figure_upsert(user=request.user, enterprise=enterprise, year=data["year"],
-                                                month=data["month"], values=form.values(), source=source)
+        label = {"y": data["year"], "m": data["month"]}
+        change = services.monthly_figure_upsert(
+            user=request.user, enterprise=enterprise, year=data["year"], month=data["month"],
+            values=form.values(), clear=form.cleared(), reason=form.correction_reason(), source=source)
+        if change.correction is not None:
+            return _("%(y)s年%(m)s月已过报送截止日：已提交更正申请，待中小企业服务中心审核") % label
         if not change.changed:
-            return _("%(y)s年%(m)s月数据无变化") % {"y": data["year"], "m": data["month"]}
-        return _("已保存%(y)s年%(m)s月数据") % {"y": data["year"], "m": data["month"]}
-    return _post_back(request, enterprise, form, save)
+            return _("%(y)s年%(m)s月数据无变化") % label
+        return _("已保存%(y)s年%(m)s月数据") % label
+
+    _post_back(request, enterprise, form, save)
+    # Back to the month just submitted, with its stored values filled in.
+    year, month = _int_param(request.POST, "year"), _int_param(request.POST, "month")
+    if year is None or month is None:
+        return redirect("enterprises:detail", pk=enterprise.pk)
+    query = urlencode({"year": year, "figure_year": year, "figure_month": month})
+    return redirect(f"{reverse('enterprises:detail', args=[enterprise.pk])}?{query}#figure-form")
+
+
+@login_required
+def correction_list(request):
+    """Correction requests of the enterprises the user may change: pending first to decide."""
+    _require(access.can_write_registry(request.user))
+    status = request.GET.get("status", CorrectionStatus.PENDING)
+    if status not in CorrectionStatus.values and status != "all":
+        status = CorrectionStatus.PENDING
+    qs = selectors.corrections_to_review(user=request.user, status="" if status == "all" else status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_lines(page.object_list)
+    return render(request, "enterprises/correction_list.html", {
+        "page": page, "status": status, "statuses": CorrectionStatus.choices,
+        "querystring": _without_page(request.GET),
+    })
+
+
+def _decide(request, pk, decide):
+    correction = selectors.correction_get(user=request.user, pk=pk)
+    label = {"name": correction.enterprise.name, "y": correction.year, "m": correction.month}
+    try:
+        message = decide(correction, request.POST.get("note", "")) % label
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, message)
+    return redirect_back(request, "enterprises:corrections")
+
+
+@require_POST
+@login_required
+def correction_approve(request, pk):
+    def approve(correction, note):
+        services.figure_correction_approve(user=request.user, correction=correction, note=note)
+        return _("已批准%(name)s %(y)s年%(m)s月更正申请，数据已更新")
+    return _decide(request, pk, approve)
+
+
+@require_POST
+@login_required
+def correction_reject(request, pk):
+    def reject(correction, note):
+        services.figure_correction_reject(user=request.user, correction=correction, note=note)
+        return _("已驳回%(name)s %(y)s年%(m)s月更正申请")
+    return _decide(request, pk, reject)
 
 
 @require_POST

@@ -79,11 +79,14 @@ class TestMonthlyFigures:
         assert figure.history.first().history_user == yuxian_clerk
 
     def test_an_enterprise_user_reports_only_its_own_figures(self, enterprise_user, enterprises):
+        in_reporting_period = date(2024, 2, 5)  # January is open until 10 February
         services.monthly_figure_upsert(user=enterprise_user, enterprise=enterprises["yu_gxj"], year=2024, month=1,
-                                       values={"revenue": Decimal("1")}, source="enterprise")
+                                       values={"revenue": Decimal("1")}, source="enterprise",
+                                       today=in_reporting_period)
+        assert MonthlyFigure.objects.get(enterprise=enterprises["yu_gxj"]).revenue == Decimal("1")
         with pytest.raises(PermissionDenied):
             services.monthly_figure_upsert(user=enterprise_user, enterprise=enterprises["yu_other"], year=2024,
-                                           month=1, values={"revenue": Decimal("1")})
+                                           month=1, values={"revenue": Decimal("1")}, today=in_reporting_period)
 
     def test_the_database_refuses_a_thirteenth_month(self, yuxian_clerk, enterprises):
         with pytest.raises(ValidationError):

@@ -1,8 +1,10 @@
 """A clerk's day in the registry, in a real browser."""
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from enterprises import selectors, services
 from enterprises.models import MonthlyFigure, PoolMembership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -88,7 +90,8 @@ def test_a_leader_reads_but_sees_no_edit_controls(login, yangquan_leader, enterp
     assert page.locator("[data-testid=pool-form]").count() == 0
 
 
-def test_an_enterprise_user_sees_its_own_book_and_reports_figures(login, enterprise_user, enterprises):
+def test_an_enterprise_user_sees_its_own_book_and_reports_figures(login, enterprise_user, enterprises, monkeypatch):
+    monkeypatch.setattr(selectors, "today", lambda: date(2024, 5, 6))  # April 2024 is open until 10 May
     page = login(enterprise_user)
     rows = page.locator("[data-testid=enterprise-table] tbody tr")
     assert rows.count() == 1
@@ -100,7 +103,50 @@ def test_an_enterprise_user_sees_its_own_book_and_reports_figures(login, enterpr
     form.locator("[name=revenue]").fill("90")
     form.locator("button[type=submit]").click()
     page.wait_for_selector(".messages")
+    assert "已保存2024年4月数据" in page.locator(".messages").inner_text()
     assert MonthlyFigure.objects.get(enterprise=enterprises["yu_gxj"], month=4).source == "enterprise"
+
+
+def test_an_enterprise_asks_to_correct_a_closed_month_and_a_clerk_approves(page, login, enterprise_user, yuxian_clerk,
+                                                                         enterprises, monkeypatch):
+    enterprise = enterprises["yu_gxj"]
+    services.monthly_figure_upsert(user=yuxian_clerk, enterprise=enterprise, year=2025, month=6, today=date(2025, 7, 8),
+                                   values={"revenue": Decimal("630000"), "output_value": Decimal("714644.60")})
+    monkeypatch.setattr(selectors, "today", lambda: date(2026, 11, 23))  # long after the 2025-06 deadline
+
+    login(enterprise_user)
+    page.goto(f"/enterprises/{enterprise.pk}/")
+    open_box(page, "figure-form-box")
+    assert "当前没有处于报送期内的月份" in page.locator("[data-testid=figure-calendar]").inner_text()
+    page.locator("[data-testid=figures-table]").get_by_role("link", name="2025-06").click()
+    assert "已过报送截止日（2025-07-10）" in page.locator("[data-testid=figure-month-status]").inner_text()
+    form = page.locator("[data-testid=figure-form]")
+    assert form.locator("[name=revenue]").input_value() == "63"  # the stored values, filled in
+    form.locator("[name=revenue]").fill("65")
+    form.locator("[name=reason]").fill("少计一笔销售收入")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".messages")
+    assert "已提交更正申请，待中小企业服务中心审核" in page.locator(".messages").inner_text()
+    row = page.locator("[data-testid=correction-table] tbody tr").first
+    assert "待审核" in row.inner_text() and "63.00 → 65.00" in row.inner_text()
+    assert MonthlyFigure.objects.get(enterprise=enterprise, year=2025, month=6).revenue == Decimal("630000.00")
+
+    page.context.clear_cookies()
+    login(yuxian_clerk)
+    page.click("[data-testid=corrections-link]")
+    row = page.locator("[data-testid=correction-table] tbody tr").first
+    assert "盂县耐火材料有限公司" in row.inner_text() and "63.00 → 65.00" in row.inner_text()
+    approve = row.locator("[data-testid=correction-approve]")
+    approve.locator("[name=note]").fill("已核对销售发票")
+    approve.locator("button[type=submit]").click()
+    page.wait_for_selector(".messages")
+    assert "已批准盂县耐火材料有限公司 2025年6月更正申请" in page.locator(".messages").inner_text()
+    figure = MonthlyFigure.objects.get(enterprise=enterprise, year=2025, month=6)
+    assert (figure.revenue, figure.output_value) == (Decimal("650000.00"), Decimal("714644.60"))
+    page.goto(f"/enterprises/{enterprise.pk}/")
+    trail = page.locator("[data-testid=audit-trail] tbody tr").first.inner_text()
+    assert "630000.00 → 650000.00" in trail and "xiaowang" in trail
+    assert "已批准" in page.locator("[data-testid=correction-table]").inner_text()
 
 
 def test_the_interface_switches_to_english(login, yuxian_clerk, enterprises):
