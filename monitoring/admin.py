@@ -10,15 +10,17 @@ from .models import Assistance, CheckPolicy, CheckRun, EarlyWarning
 class CheckPolicyAdmin(SimpleHistoryAdmin):
     """Saving a policy updates its monthly schedule in django-celery-beat."""
 
-    list_display = ["jurisdiction", "run_day", "report_deadline_day", "margin", "yoy_fall", "pool_rule",
-                    "escalation_days"]
+    # The reporting deadline day is the jurisdiction's (enterprises.Jurisdiction.report_deadline_day).
+    list_display = ["jurisdiction", "run_day", "margin", "yoy_fall", "pool_rule", "escalation_days"]
 
 
 @admin.register(CheckRun)
 class CheckRunAdmin(admin.ModelAdmin):
-    list_display = ["jurisdiction", "year", "month", "status", "processed", "total", "attempts", "finished_at"]
-    list_filter = ["status", "year"]
-    readonly_fields = ["counts", "error", "processed", "total", "attempts", "started_at", "finished_at"]
+    list_display = ["jurisdiction", "year", "month", "status", "note", "processed", "total", "attempts",
+                    "heartbeat_at", "finished_at"]
+    list_filter = ["status", "note", "year"]
+    readonly_fields = ["counts", "error", "processed", "total", "attempts", "started_at", "finished_at",
+                       "heartbeat_at", "claim", "note"]
 
 
 @admin.register(EarlyWarning)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,9 +28,6 @@ class CheckPolicy(models.Model):
     run_day = models.PositiveSmallIntegerField(_("每月运行日"), default=10,
                                                validators=[MinValueValidator(1), MaxValueValidator(28)],
                                                help_text=_("月末之后第几天运行上月检查"))
-    report_deadline_day = models.PositiveSmallIntegerField(_("报送截止日"), default=8,
-                                                           validators=[MinValueValidator(1), MaxValueValidator(28)],
-                                                           help_text=_("次月几日前须报送当月数据"))
     margin = models.DecimalField(_("临界幅度"), max_digits=4, decimal_places=3, default=Decimal("0.100"),
                                  help_text=_("预计营收在2000万元以上此比例内为中度退规风险"))
     yoy_fall = models.DecimalField(_("同比降幅预警线"), max_digits=4, decimal_places=3, default=Decimal("0.200"))
@@ -59,11 +57,32 @@ class CheckPolicy(models.Model):
 
 
 class CheckRun(models.Model):
+    """One monthly check of one jurisdiction and month.
+
+    At most one run per jurisdiction and month is active (queued, running or re-queued)
+    at a time; the database enforces it with a partial unique constraint. The worker
+    executing a run holds its claim (`claim`, a fencing token) and a PostgreSQL advisory
+    lock for the run, and records a heartbeat with its progress; see
+    `services.monthly_check_run` and `services.check_runs_reap`.
+    """
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
         RUNNING = "running", _("运行中")
+        REQUEUED = "requeued", _("已重新排队")
         FINISHED = "finished", _("已完成")
         FAILED = "failed", _("失败")
+
+    class Note(models.TextChoices):
+        NONE = "", "—"
+        WORKER_LOST = "worker_lost", _("工作进程中断，已重新排队")
+        TAKEN_OVER = "taken_over", _("工作进程中断，已由重新投递的任务接手")
+        TRANSIENT = "transient", _("数据库暂时冲突或连接中断，已重新排队，稍后自动重试")
+        GAVE_UP_WORKER_LOST = "gave_up_worker_lost", _(
+            "工作进程多次中断，已达运行次数上限，不再自动重试；请检查工作进程后重新发起检查")
+        GAVE_UP_TRANSIENT = "gave_up_transient", _("多次遇到暂时性数据库错误，已达运行次数上限，不再自动重试")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.REQUEUED)
 
     jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("区域"), on_delete=models.PROTECT)
     year = models.PositiveSmallIntegerField(_("年"))
@@ -74,16 +93,27 @@ class CheckRun(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True,
+                                        help_text=_("运行中的工作进程定期更新；排队时为最近一次派发时间"))
+    claim = models.CharField(_("执行标识"), max_length=100, blank=True,
+                             help_text=_("当前执行该检查的工作进程；重新排队或接手后更换"))
     total = models.PositiveIntegerField(_("企业数"), default=0)
     processed = models.PositiveIntegerField(_("已处理"), default=0)
     attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
     counts = models.JSONField(_("结果统计"), default=dict, blank=True)
+    note = models.CharField(_("运行说明"), max_length=30, choices=Note.choices, blank=True,
+                            help_text=_("最近一次中断、重新排队或放弃的原因"))
     error = models.TextField(_("错误"), blank=True)
 
     class Meta:
         verbose_name = _("检查运行记录")
         verbose_name_plural = _("检查运行记录")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "year", "month"],
+                                    condition=models.Q(status__in=["queued", "running", "requeued"]),
+                                    name="checkrun_one_active_per_period"),
+        ]
 
     def __str__(self):
         return f"{self.jurisdiction} {self.year}-{self.month:02d} {self.get_status_display()}"
@@ -91,6 +121,18 @@ class CheckRun(models.Model):
     @property
     def progress_percent(self) -> int:
         return int(self.processed * 100 / self.total) if self.total else (100 if self.status == "finished" else 0)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def heartbeat_stale(self) -> bool:
+        """Running, but no sign of life for longer than the reaper waits: the worker is probably gone."""
+        from .services import RUN_STALE_AFTER
+
+        last = self.heartbeat_at or self.started_at
+        return self.status == self.Status.RUNNING and last is not None and last < timezone.now() - RUN_STALE_AFTER
 
 
 class WarningKind(models.TextChoices):

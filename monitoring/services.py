@@ -1,18 +1,24 @@
 """The monthly check and the warning workflow."""
 import json
+import logging
+import os
+import socket
+import uuid
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from enterprises import access
+from enterprises import selectors as registry_selectors
 from enterprises.models import Enterprise, Jurisdiction, MonthlyFigure, PoolMembership, Role, ScaleEvent, User
 
 from .domain import checks, pools, workflow
@@ -26,8 +32,20 @@ from .models import (
     WarningStatus,
 )
 
+logger = logging.getLogger(__name__)
+
 PROGRESS_CHUNK = 500
 SCHEDULE_PREFIX = "monthly-check-"
+REAPER_SCHEDULE = "check-runs-reaper"
+
+# Runs and their workers (see monthly_check_run and check_runs_reap).
+RUN_MAX_ATTEMPTS = 3                       # executions of one run, first one included
+RUN_STALE_AFTER = timedelta(minutes=3)     # running without a heartbeat this long: the worker is presumed lost
+RUN_RESEND_AFTER = timedelta(minutes=15)   # queued this long without being picked up: send the message again
+RUN_RETRY_COUNTDOWN = 30                   # seconds before a run re-queued after a transient error is retried
+TRANSIENT_ERRORS = (IntegrityError, OperationalError)
+_RUN_LOCK = 0x58534701                     # PostgreSQL advisory-lock namespaces ("XSG" 1 and 2)
+_MONTH_LOCK = 0x58534702
 
 
 def _require(check):
@@ -60,52 +78,256 @@ def previous_period(today: date) -> tuple[int, int]:
     return first.year, first.month
 
 
-def report_deadline(year: int, month: int, policy: CheckPolicy) -> date:
-    next_month = date(year + month // 12, month % 12 + 1, 1)
-    return next_month.replace(day=policy.report_deadline_day)
-
-
 # -- running a check -------------------------------------------------------------
 
-def monthly_check_request(*, user, jurisdiction: Jurisdiction, year: int, month: int) -> CheckRun:
-    """Queue a check; the task starts when this transaction commits. `user` is None for the schedule."""
+class RunSuperseded(Exception):
+    """This worker no longer holds the run's claim: the run was re-queued, taken over or finished."""
+
+
+class RunRetry(Exception):
+    """A transient database error; the run is re-queued and the task should retry it."""
+
+    def __init__(self, error, countdown=RUN_RETRY_COUNTDOWN):
+        super().__init__(repr(error))
+        self.error, self.countdown = error, countdown
+
+
+def _active_run(jurisdiction, year, month):
+    return (CheckRun.objects.select_related("jurisdiction")
+            .filter(jurisdiction=jurisdiction, year=year, month=month, status__in=CheckRun.ACTIVE).first())
+
+
+def _dispatch(run_id: int):
+    from .tasks import monthly_check_task
+    monthly_check_task.delay(run_id)
+
+
+def monthly_check_request(*, user, jurisdiction: Jurisdiction, year: int, month: int) -> tuple[CheckRun, bool]:
+    """Queue a check, or attach to the one already queued or running: returns (run, created).
+
+    One run per jurisdiction and month at a time. A second request while a run is queued,
+    running or re-queued (a double-click, beat firing during a manual run) does not queue
+    another run: it gets the active one back with created=False, and the page says so.
+    The database enforces it (partial unique constraint `checkrun_one_active_per_period`),
+    so two requests racing each other end the same way: the loser's insert fails and it
+    attaches to the winner's run.
+
+    Attaching rather than queueing a second run behind the first: a queued run reads the
+    figures when it starts, so it gives the second requester what a new run would; a run
+    already running may miss figures saved after it read them, and staff can run the check
+    again once it has finished (re-running only updates the warnings). Nothing waits behind
+    a stuck run, and beat cannot pile runs up; the reaper (check_runs_reap) frees stuck runs.
+
+    The task is sent when this transaction commits. `user` is None for the schedule.
+    """
     if user is not None:
         _require(can_run_checks(user, jurisdiction))
-    from .tasks import monthly_check_task
+    active = _active_run(jurisdiction, year, month)
+    if active is not None:
+        return active, False
+    try:
+        with transaction.atomic():
+            run = CheckRun.objects.create(jurisdiction=jurisdiction, year=year, month=month, requested_by=user,
+                                          heartbeat_at=timezone.now())
+    except IntegrityError:
+        active = _active_run(jurisdiction, year, month)
+        if active is None:
+            raise
+        return active, False
+    transaction.on_commit(partial(_dispatch, run.pk))
+    return run, True
 
-    run = CheckRun.objects.create(jurisdiction=jurisdiction, year=year, month=month, requested_by=user)
-    transaction.on_commit(lambda: monthly_check_task.delay(run.pk))
-    return run
+
+def _run_lock_key(run_id: int) -> tuple[int, int]:
+    return _RUN_LOCK, run_id % 2_147_483_647
+
+
+def _try_lock_run(run) -> bool:
+    """Take the run's session-level advisory lock, held while this worker executes it.
+
+    The lock lives as long as the worker's database session: if the worker dies, PostgreSQL
+    drops it at once, so a run marked running whose lock is free has lost its worker. Without
+    PostgreSQL (the SQLite demo runs tasks in-process) a stale heartbeat stands in for it."""
+    if connection.vendor != "postgresql":
+        return run.status != CheckRun.Status.RUNNING or run.heartbeat_stale
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", _run_lock_key(run.pk))
+        return cursor.fetchone()[0]
+
+
+def _unlock_run(run_id: int):
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _run_lock_key(run_id))
+    except DatabaseError:  # the session is gone, and its locks with it
+        logger.warning("check run %s: could not release its lock; the session has ended", run_id)
+
+
+def _executor_gone(run) -> bool:
+    """For the reaper: no live session holds the run's lock (checked inside a transaction)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", _run_lock_key(run.pk))
+        return cursor.fetchone()[0]
+
+
+def _lock_month(year: int, month: int):
+    """Serialise the warning writes of one month (a province run and a county run of the same
+    month upsert the same warnings): the second waits for the first to commit, then sees its
+    rows and updates them instead of inserting them again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_MONTH_LOCK, year * 100 + month])
+
+
+def _fenced(run_id: int, token: str):
+    """The run, only while this worker's claim on it holds."""
+    return CheckRun.objects.filter(pk=run_id, claim=token, status=CheckRun.Status.RUNNING)
+
+
+def _heartbeat(run, token, **fields):
+    if not _fenced(run.pk, token).update(heartbeat_at=timezone.now(), **fields):
+        raise RunSuperseded(run.pk)
+
+
+def _claim(run_id: int):
+    """Claim the run for this worker, or None when there is nothing to do.
+
+    Under the run row's lock: a finished or failed run (a late or duplicate message) is left
+    alone; a run another live worker holds (its advisory lock is taken) is left alone; a
+    queued or re-queued run is claimed; a run marked running whose worker has died (its lock
+    is free) is taken over, within the attempt limit."""
+    now = timezone.now()
+    with transaction.atomic():
+        run = (CheckRun.objects.select_for_update(of=("self",)).select_related("jurisdiction", "requested_by")
+               .filter(pk=run_id).first())
+        if run is None or run.status not in CheckRun.ACTIVE or not _try_lock_run(run):
+            return None
+        try:
+            fields = {}
+            if run.status == CheckRun.Status.RUNNING:
+                if run.attempts >= RUN_MAX_ATTEMPTS:
+                    CheckRun.objects.filter(pk=run_id).update(status=CheckRun.Status.FAILED, finished_at=now,
+                                                              note=CheckRun.Note.GAVE_UP_WORKER_LOST)
+                    _unlock_run(run_id)
+                    return None
+                fields["note"] = CheckRun.Note.TAKEN_OVER
+            token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+            CheckRun.objects.filter(pk=run_id).update(status=CheckRun.Status.RUNNING, claim=token, started_at=now,
+                                                      heartbeat_at=now, processed=0, error="",
+                                                      attempts=F("attempts") + 1, **fields)
+        except BaseException:
+            _unlock_run(run_id)
+            raise
+    return run, token
+
+
+def _requeue_after_transient_error(run, token, error):
+    """Put the run back in the queue (RunRetry) or, past the attempt limit, fail it and re-raise."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # a dropped connection is reopened
+    run.refresh_from_db(fields=["attempts"])
+    if run.attempts < RUN_MAX_ATTEMPTS:
+        if _fenced(run.pk, token).update(status=CheckRun.Status.REQUEUED, heartbeat_at=timezone.now(),
+                                         note=CheckRun.Note.TRANSIENT, error=repr(error)):
+            raise RunRetry(error) from error
+        return
+    _fenced(run.pk, token).update(status=CheckRun.Status.FAILED, finished_at=timezone.now(),
+                                  note=CheckRun.Note.GAVE_UP_TRANSIENT, error=repr(error))
+    raise error
 
 
 def monthly_check_run(*, run_id: int, today: date | None = None) -> CheckRun:
     """Check every enterprise of the run's jurisdiction for the run's month.
 
     Steps:
-      1. mark the run running (a redelivered task after a killed worker runs again from scratch);
+      1. claim the run (see _claim): a message for a run that is finished, failed or being
+         executed by another live worker does nothing, so redelivered and duplicate messages
+         are harmless; the claim is a token, and every later write checks it (a fence), so a
+         worker that lost its run — re-queued by the reaper, taken over — never writes results;
       2. one aggregate query gives each enterprise's YTD, last year's same period and total,
          trailing 12 months, this month's figures and the three months before;
-      3. classify in memory, recording progress every chunk (outside the write transaction,
-         so staff watching the run see it move);
+      3. classify in memory, recording progress and a heartbeat every chunk (outside the
+         write transaction, so staff watching the run see it move, and the reaper sees the
+         worker is alive);
       4. pool suggestions from the jurisdiction's rule;
-      5. one transaction upserts warnings (one per enterprise, kind and period), closes open
-         warnings that no longer fire, and queues the e-mails for after the commit;
-      6. record counts, or the error.
+      5. one transaction, serialised per month with the other runs of the month, upserts
+         warnings (one per enterprise, kind and period), closes open warnings that no longer
+         fire, marks the run finished and queues the e-mails for after the commit;
+      6. on a transient database error (a conflict, a dropped connection) the run is re-queued
+         and RunRetry raised for the task to retry it; on any other error it is marked failed.
     """
     today = today or timezone.localdate()
-    run = CheckRun.objects.select_related("jurisdiction").get(pk=run_id)
-    CheckRun.objects.filter(pk=run_id).update(status=CheckRun.Status.RUNNING, started_at=timezone.now(),
-                                              processed=0, error="", attempts=run.attempts + 1)
+    claimed = _claim(run_id)
+    if claimed is None:
+        return CheckRun.objects.select_related("jurisdiction").get(pk=run_id)
+    run, token = claimed
     try:
-        counts = _check(run, today)
+        _check(run, today, token)
+    except RunSuperseded:
+        logger.warning("check run %s: this worker's claim was superseded; its results were discarded", run_id)
+    except TRANSIENT_ERRORS as error:
+        _requeue_after_transient_error(run, token, error)
     except Exception as error:
-        CheckRun.objects.filter(pk=run_id).update(status=CheckRun.Status.FAILED, finished_at=timezone.now(),
-                                                  error=repr(error))
+        _fenced(run_id, token).update(status=CheckRun.Status.FAILED, finished_at=timezone.now(),
+                                      error=repr(error))
         raise
-    CheckRun.objects.filter(pk=run_id).update(status=CheckRun.Status.FINISHED, finished_at=timezone.now(),
-                                              counts=counts)
+    finally:
+        _unlock_run(run_id)
     run.refresh_from_db()
     return run
+
+
+def _silent_since(cut):
+    """No heartbeat (or, for older rows, start or creation) since `cut`."""
+    return (Q(heartbeat_at__lt=cut) | Q(heartbeat_at__isnull=True, started_at__lt=cut)
+            | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=cut))
+
+
+def check_runs_reap(*, now=None) -> dict[str, list[int]]:
+    """Find runs whose worker died and queue them again (beat runs this every minute).
+
+    A running run whose heartbeat is older than RUN_STALE_AFTER, and whose advisory lock no
+    live database session holds, has lost its worker: it is marked re-queued with a note
+    (工作进程中断，已重新排队) and sent again, or, after RUN_MAX_ATTEMPTS executions, failed
+    with the reason. A run whose heartbeat is old but whose worker still holds the lock is
+    slow, not dead, and is left alone. The broker's visibility timeout stays a last resort:
+    a redelivered original message finds the run re-queued (and runs it once) or finished
+    (and does nothing).
+
+    A queued or re-queued run not picked up within RUN_RESEND_AFTER may have lost its message
+    (the broker was down when it was sent, or restarted): the message is sent again; if the
+    first one turns up too, whichever comes second does nothing.
+    """
+    now = now or timezone.now()
+    outcome = {"requeued": [], "failed": [], "resent": []}
+    stale = CheckRun.objects.filter(_silent_since(now - RUN_STALE_AFTER), status=CheckRun.Status.RUNNING)
+    for run_id in list(stale.values_list("pk", flat=True)):
+        with transaction.atomic():
+            run = stale.select_for_update(skip_locked=True).filter(pk=run_id).first()
+            if run is None or not _executor_gone(run):
+                continue
+            if run.attempts >= RUN_MAX_ATTEMPTS:
+                CheckRun.objects.filter(pk=run.pk).update(status=CheckRun.Status.FAILED, finished_at=now,
+                                                          note=CheckRun.Note.GAVE_UP_WORKER_LOST)
+                outcome["failed"].append(run.pk)
+            else:
+                CheckRun.objects.filter(pk=run.pk).update(status=CheckRun.Status.REQUEUED, heartbeat_at=now,
+                                                          note=CheckRun.Note.WORKER_LOST)
+                transaction.on_commit(partial(_dispatch, run.pk))
+                outcome["requeued"].append(run.pk)
+    waiting = CheckRun.objects.filter(_silent_since(now - RUN_RESEND_AFTER),
+                                      status__in=(CheckRun.Status.QUEUED, CheckRun.Status.REQUEUED))
+    for run_id in list(waiting.values_list("pk", flat=True)):
+        if waiting.filter(pk=run_id).update(heartbeat_at=now):
+            _dispatch(run_id)
+            outcome["resent"].append(run_id)
+    if any(outcome.values()):
+        logger.warning("check runs reaped: %s", outcome)
+    return outcome
 
 
 def _period_q(periods):
@@ -162,16 +384,16 @@ def _aggregates(enterprise_id, in_scale, year, month, row) -> checks.Aggregates:
     )
 
 
-def _check(run: CheckRun, today: date) -> dict:
+def _check(run: CheckRun, today: date, token: str) -> dict:
     policy = policy_for(run.jurisdiction)
     settings_ = checks.CheckSettings(margin=policy.margin, yoy_fall=policy.yoy_fall, jump_factor=policy.jump_factor,
                                      near_zero_output=policy.near_zero_output,
                                      min_electricity_kwh=policy.min_electricity_kwh)
-    late = today > report_deadline(run.year, run.month, policy)
+    late = today > registry_selectors.report_deadline(run.jurisdiction, run.year, run.month)
     enterprises = Enterprise.objects.filter(jurisdiction__path__startswith=run.jurisdiction.path)
     ids = enterprises.values("pk")
     people = list(enterprises.values_list("pk", "is_in_scale", "category").order_by("pk"))
-    CheckRun.objects.filter(pk=run.pk).update(total=len(people))
+    _heartbeat(run, token, total=len(people))
     rows = aggregates_for(ids, run.year, run.month)
     findings: dict[tuple[int, str], checks.Finding] = {}
     candidates = []
@@ -191,7 +413,7 @@ def _check(run: CheckRun, today: date) -> dict:
             aggregates.trailing12 if aggregates.trailing12_months == 12 else None,
             exited_recently=enterprise_id in exited and not in_scale, new_project=category == "new_project"))
         if index % PROGRESS_CHUNK == 0:
-            CheckRun.objects.filter(pk=run.pk).update(processed=index)
+            _heartbeat(run, token, processed=index)
     if policy.pool_rule:
         pool_policy = pools.PoolPolicy(policy.pool_rule, policy.pool_rule_citation, policy.annual_target,
                                        policy.expected_count)
@@ -200,9 +422,14 @@ def _check(run: CheckRun, today: date) -> dict:
                 WarningKind.POOL_SUGGESTION, "low", f"{suggestion.citation}：建议调入{_pool_label(suggestion.pool)}",
                 {"pool": suggestion.pool, "reason": suggestion.reason,
                  "current_pool": current_pool.get(suggestion.enterprise_id)})
-    CheckRun.objects.filter(pk=run.pk).update(processed=len(people))
+    _heartbeat(run, token, processed=len(people))
     with transaction.atomic():
+        _lock_month(run.year, run.month)
+        if not _fenced(run.pk, token).select_for_update().exists():
+            raise RunSuperseded(run.pk)
         counts, created = _write(run, ids, findings)
+        _fenced(run.pk, token).update(status=CheckRun.Status.FINISHED, finished_at=timezone.now(),
+                                      heartbeat_at=timezone.now(), counts=counts)
         transaction.on_commit(lambda: notify_new_warnings([w.pk for w in created]))
     return counts
 
@@ -395,3 +622,13 @@ def escalation_schedule_sync():
         minute="30", hour="7", day_of_month="*", month_of_year="*", day_of_week="*", timezone=settings.TIME_ZONE)
     PeriodicTask.objects.update_or_create(name="warnings-escalation", defaults={
         "task": "monitoring.tasks.escalate_warnings_task", "crontab": crontab, "interval": None, "enabled": True})
+
+
+def reaper_schedule_sync():
+    """Every minute, beat sends the reaper (check_runs_reap); a copy not run within two minutes expires."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    interval, _created = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
+    PeriodicTask.objects.update_or_create(name=REAPER_SCHEDULE, defaults={
+        "task": "monitoring.tasks.reap_check_runs_task", "interval": interval, "crontab": None,
+        "expire_seconds": 120, "enabled": True})

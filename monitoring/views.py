@@ -148,8 +148,9 @@ def assistance_create(request, pk):
 def run_list(request):
     runs = CheckRun.objects.filter(jurisdiction__in=access.jurisdictions_visible_to(request.user)).select_related(
         "jurisdiction", "requested_by")[:50]
-    active = any(r.status in ("queued", "running") for r in runs)
-    return render(request, "monitoring/run_list.html", {"runs": runs, "refresh": active})
+    active = any(r.is_active for r in runs)
+    return render(request, "monitoring/run_list.html", {"runs": runs, "refresh": active,
+                                                        "max_attempts": services.RUN_MAX_ATTEMPTS})
 
 
 @require_POST
@@ -160,6 +161,12 @@ def run_start(request):
         for errors in form.errors.values():
             messages.error(request, "；".join(errors))
         return redirect("monitoring:warnings")
-    run = services.monthly_check_request(user=request.user, **form.cleaned_data)
-    messages.success(request, _("已提交检查：%(run)s") % {"run": run})
+    run, created = services.monthly_check_request(user=request.user, **form.cleaned_data)
+    if created:
+        messages.success(request, _("已提交检查：%(run)s") % {"run": run})
+    else:
+        messages.info(request, _("%(jurisdiction)s %(year)s年%(month)s月的检查已在进行中（%(status)s），"
+                                 "未重复提交；请在下表查看进度") % {
+            "jurisdiction": run.jurisdiction.name, "year": run.year, "month": run.month,
+            "status": run.get_status_display()})
     return redirect("monitoring:runs")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 
 from enterprises import services as registry
 from enterprises.models import MonthlyFigure
+from monitoring import services
 from monitoring.models import CheckRun, EarlyWarning
-from monitoring.tasks import monthly_check_task
+from monitoring.tasks import monthly_check_task, reap_check_runs_task
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -144,3 +146,45 @@ def test_killing_a_worker_mid_run_then_re_running_loses_and_duplicates_nothing(q
     kinds = list(EarlyWarning.objects.order_by("enterprise_id", "kind").values_list("enterprise__name", "kind"))
     assert len(kinds) == len(set(kinds))  # nothing twice
     assert ("盂县石料加工厂", "exit_risk") in kinds and ("盂县耐火材料有限公司", "ready_to_declare") in kinds
+
+
+def test_a_killed_workers_run_is_re_queued_by_the_reaper(queue, jurisdictions, june_2025):
+    """The worker dies mid-run; nothing redelivers its message (a one-hour visibility timeout here);
+    the reaper sees the run's heartbeat stop and its lock gone, re-queues it, and a worker finishes it."""
+    from config.celery_app import app
+    run = CheckRun.objects.create(jurisdiction=jurisdictions["yuxian"], year=2025, month=6)
+    slow = Worker(queue, app="tests.slow_worker", XSG_PAUSE_BEFORE_WRITE="60", CELERY_VISIBILITY_TIMEOUT="3600")
+    try:
+        monthly_check_task.apply_async(args=[run.pk], queue=queue)
+        wait_for(lambda: CheckRun.objects.filter(pk=run.pk, status="running", processed=2).exists(), 60, slow,
+                 "the slow worker to reach the write")
+        slow.kill()
+    finally:
+        slow.stop()
+    assert CheckRun.objects.get(pk=run.pk).status == "running" and EarlyWarning.objects.count() == 0
+    assert reap_check_runs_task.apply().get()["requeued"] == []  # just killed: not stale yet
+
+    # As if the worker had been silent for longer than the reaper waits.
+    CheckRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - services.RUN_STALE_AFTER
+                                              - timedelta(seconds=1))
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue  # the re-queued message goes to this test's queue
+    try:
+        assert reap_check_runs_task.apply().get()["requeued"] == [run.pk]
+    finally:
+        app.conf.task_default_queue = default_queue
+    requeued = CheckRun.objects.get(pk=run.pk)
+    assert (requeued.status, requeued.note, requeued.attempts) == ("requeued", "worker_lost", 1)
+    assert requeued.get_note_display() == "工作进程中断，已重新排队"
+
+    worker = Worker(queue, CELERY_VISIBILITY_TIMEOUT="3600")
+    try:
+        wait_for(lambda: CheckRun.objects.get(pk=run.pk).status == "finished", 60, worker, "the re-queued run")
+    finally:
+        worker.stop()
+    run.refresh_from_db()
+    assert run.attempts == 2
+    kinds = list(EarlyWarning.objects.order_by("enterprise_id", "kind").values_list("enterprise__name", "kind"))
+    assert len(kinds) == len(set(kinds))
+    assert ("盂县石料加工厂", "exit_risk") in kinds and ("盂县耐火材料有限公司", "ready_to_declare") in kinds
+
