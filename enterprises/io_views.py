@@ -4,25 +4,26 @@ Thin: the checks and writes are in `spreadsheets`; these views keep the upload
 between preview and confirm (a random storage name kept in the session, never
 a name taken from the request) and render what the report says.
 """
+import re
 import secrets
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, spreadsheets
+from . import exports, selectors, spreadsheets
 from .forms import EnterpriseFilterForm
 from .spreadsheets import ImportKind
 
 SESSION_KEY = "spreadsheet_imports"
+YEAR = re.compile(r"[0-9]{4}")
 KEPT_UPLOADS = 5
 
 
@@ -153,8 +154,8 @@ def export(request):
         sheet = spreadsheets.export_enterprises(user=request.user, queryset=enterprises, fmt=fmt)
     else:
         year = request.GET.get("year", "")
-        if year and not year.isdigit():
-            return HttpResponseBadRequest(_("年份应为数字"))
+        if year and not (YEAR.fullmatch(year) and 2000 <= int(year) <= 2100):  # ASCII digits only: not ² or １２
+            return HttpResponseBadRequest(_("年份应为2000至2100之间的数字"))
         figures = selectors.figures_visible_to(user=request.user).filter(enterprise__in=enterprises.values("pk"))
         if year:
             figures = figures.filter(year=int(year))
@@ -172,5 +173,5 @@ def template(request):
 
 
 def _download(sheet):
-    return HttpResponse(sheet.content, content_type=sheet.content_type, headers={
-        "Content-Disposition": content_disposition_header(True, sheet.filename)})
+    # The file name is the sheet's own (a fixed title and today's date), never a request parameter.
+    return exports.attachment(sheet.content, sheet.content_type, sheet.filename)

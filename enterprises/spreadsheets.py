@@ -8,6 +8,10 @@ An import runs in two steps:
   1. `read_dataset` reads the file (openpyxl for xlsx, the csv module for csv,
      UTF-8 with or without BOM or GB18030) into a tablib.Dataset, keeping blank
      rows so that row numbers are the spreadsheet's own (header = row 1).
+     It streams the upload row by row and refuses, before any row is kept, what
+     no template-based sheet looks like: a row wider than the template allows,
+     more rows than an import takes, an xlsx that unpacks to far more than it
+     weighs or whose XML is damaged (see "reading files" below).
   2. `preview_*` checks the header, then every row against the model validators
      and the user's scope, with the existing rows fetched in a few queries, and
      says per row what would happen (新增 / 更新 / 无变化 / 错误).
@@ -23,8 +27,11 @@ language; messages and the instructions sheet are translated.
 import copy
 import csv
 import io
+import math
+import re
 import secrets
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -40,10 +47,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import from_excel
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from pyexpat import ExpatError
+from pyexpat import ParserCreate as expat_parser
 
-from . import access, selectors, services
+from . import access, exports, selectors, services
 from .domain import credit_code as credit_codes
 from .models import (
     WAN,
@@ -64,11 +74,20 @@ STASH_DIR = "imports"
 STASH_MAX_AGE = timedelta(days=1)
 CENT = Decimal("0.01")
 YUAN = Decimal("1")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = exports.XLSX_CONTENT_TYPE
+CSV_CONTENT_TYPE = exports.CSV_CONTENT_TYPE
 FORMATS = ("xlsx", "csv")
 # A csv cell starting with one of these is a formula to Excel; exports quote it with ' and imports drop the quote.
-FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_STARTS = exports.FORMULA_TRIGGERS
+# What a sheet may hold before it is refused, checked while it is read (before rows are kept):
+MAX_RAW_COLUMNS = 256            # cells in one row, empty ones included (a csv row's fields, an xlsx row's cells)
+MAX_SCANNED_ROWS = 100_000       # rows read at all, blank ones included
+MAX_XLSX_ENTRIES = 1000          # files inside the xlsx (zip)
+MAX_XLSX_SHEET_BYTES = 64 * 1024 * 1024   # one worksheet's XML, unpacked (read as a stream)
+MAX_XLSX_PART_BYTES = 16 * 1024 * 1024    # any other part (shared strings, styles…), unpacked (read whole)
+MAX_XLSX_TOTAL_BYTES = 100 * 1024 * 1024  # everything, unpacked
+# A number in a sheet (in the sheet's own unit) is below 10**15: more is no register's value.
+MAX_MAGNITUDE = 15
 
 
 class ImportKind(models.TextChoices):
@@ -130,6 +149,8 @@ FIGURE_COLUMNS = (
     Column("税收（元）", "tax", unit=YUAN, written=False),
 )
 NONNEGATIVE_FIGURES = ("revenue", "output_value", "electricity_kwh")
+# Cells with content are refused beyond the widest template (12 accepted headers) and a small margin.
+MAX_COLUMNS = max(len(ENTERPRISE_COLUMNS), len(FIGURE_COLUMNS)) + 8
 
 
 def columns_of(kind: str) -> tuple[Column, ...]:
@@ -248,84 +269,296 @@ def _require_importer(user, kind):
 
 def read_dataset(uploaded_file) -> tablib.Dataset:
     """Read an uploaded .xlsx or .csv into a Dataset: first row the headers, every
-    further row kept (blank ones too) so that dataset row i is spreadsheet row i + 2."""
+    further row kept (blank ones too) so that dataset row i is spreadsheet row i + 2.
+
+    The upload is read once, as a stream: row by row, each row checked against the
+    limits before it is kept, so that memory follows what is kept (at most MAX_ROWS
+    rows of MAX_COLUMNS cells), never what the file claims or pads to."""
     name = (getattr(uploaded_file, "name", "") or "").lower()
     suffix = PurePath(name).suffix
-    if getattr(uploaded_file, "size", None) and uploaded_file.size > MAX_FILE_BYTES:
-        raise SpreadsheetError(_("文件超过10MB，请拆分后分批导入"))
-    if hasattr(uploaded_file, "seek"):
-        uploaded_file.seek(0)
-    data = uploaded_file.read()
-    if len(data) > MAX_FILE_BYTES:
-        raise SpreadsheetError(_("文件超过10MB，请拆分后分批导入"))
     if suffix == ".xls":
         raise SpreadsheetError(_("不支持旧版 .xls 文件，请在Excel中另存为 .xlsx 后上传"))
-    if suffix == ".xlsx":
-        rows = _xlsx_rows(data)
-    elif suffix == ".csv":
-        rows = _csv_rows(data)
-    else:
+    if suffix not in (".xlsx", ".csv"):
         raise SpreadsheetError(_("请上传 .xlsx 或 .csv 文件"))
-    return _to_dataset(rows)
+    if _size_of(uploaded_file) > MAX_FILE_BYTES:
+        raise SpreadsheetError(_("文件超过10MB，请拆分后分批导入"))
+    stream = getattr(uploaded_file, "file", None)  # the file under Django's File wrapper, read as a stream
+    if stream is None:
+        stream = uploaded_file
+    stream.seek(0)
+    rows = _xlsx_rows(stream) if suffix == ".xlsx" else _csv_rows(stream)
+    return rows.dataset()
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
+def _size_of(uploaded_file) -> int:
+    size = getattr(uploaded_file, "size", None)
+    if size is None:
+        uploaded_file.seek(0, io.SEEK_END)
+        size = uploaded_file.tell()
+        uploaded_file.seek(0)
+    return size
+
+
+class _Rows:
+    """The rows of a sheet, added one at a time and checked before they are kept.
+
+    Trailing empty cells are dropped (Excel keeps formatted empty cells, a csv
+    trailing commas), blank rows are kept only as row numbers, and the dataset is
+    padded to the widest kept row at the end: never to what the widest raw row was."""
+
+    def __init__(self):
+        self.kept: list[list] = []  # header first; [] for a blank row followed by a filled one
+        self.width = 0
+
+    def add(self, number: int, values):
+        """`values` of spreadsheet row `number` (1 = the header row)."""
+        if number > MAX_SCANNED_ROWS:
+            raise SpreadsheetError(_("表格超过%(max)s行（含空行），请删除多余的空行，或拆分后分批导入")
+                                   % {"max": MAX_SCANNED_ROWS})
+        if len(values) > MAX_RAW_COLUMNS:
+            raise _too_wide(number, len(values))
+        width = _filled_width(values)
+        if width > MAX_COLUMNS:
+            raise SpreadsheetError(
+                _("第%(row)s行第%(column)s列（%(letter)s列）有内容，超过导入模板允许的最多%(max)s列。"
+                  "请删除多余的列后重新上传")
+                % {"row": number, "column": width, "letter": get_column_letter(width), "max": MAX_COLUMNS})
+        if width == 0:
+            return
+        if number - 1 > MAX_ROWS:
+            raise SpreadsheetError(_("数据超过%(max)s行，请拆分后分批导入") % {"max": MAX_ROWS})
+        while len(self.kept) < number - 1:
+            self.kept.append([])
+        self.kept.append(list(values[:width]))
+        self.width = max(self.width, width)
+
+    def dataset(self) -> tablib.Dataset:
+        if not self.kept:
+            return tablib.Dataset(headers=[])
+        header_row = self.kept[0]
+        headers = []
+        for index in range(self.width):
+            text = _text(header_row[index]) if index < len(header_row) else ""
+            # A column with data but no header is reported as an unknown column by its position.
+            headers.append(text or _("第%(n)s列（无列名）") % {"n": index + 1})
+        body = [row + [None] * (self.width - len(row)) for row in self.kept[1:]]
+        return tablib.Dataset(*body, headers=headers)
+
+
+def _too_wide(number: int, count: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("第%(row)s行有%(count)s列（含空列），超过允许的最多%(max)s列，不是按导入模板填写的表格。"
+          "请只保留模板中的列，删除多余的列后重新上传")
+        % {"row": number, "count": count, "max": MAX_RAW_COLUMNS})
+
+
+def _filled_width(values) -> int:
+    for index in range(len(values) - 1, -1, -1):
+        if not _is_blank(values[index]):
+            return index + 1
+    return 0
+
+
+# xlsx: the zip is looked at before openpyxl opens it, the data sheet's XML is walked once
+# without building it (a row of a million cells or a row a million rows down is refused
+# there), and only then read by openpyxl, with its stored <dimension> ignored: it may lie,
+# and openpyxl would pad every row and append empty rows up to it.
+
+def _unreadable_xlsx() -> SpreadsheetError:
+    return SpreadsheetError(_("无法读取该Excel文件，请确认是 .xlsx 格式；如文件已损坏，请在Excel中打开并另存为 .xlsx 后重新上传"))
+
+
+def _xlsx_rows(stream) -> _Rows:
+    _check_xlsx_archive(stream)
+    stream.seek(0)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises zip, xml and key errors for damaged files
-        raise SpreadsheetError(_("无法读取该Excel文件，请确认是 .xlsx 格式")) from error
+        book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises zip, xml, key and value errors for damaged files
+        raise _unreadable_xlsx() from error
     try:
         sheet = next((s for s in book.worksheets if s.title != INSTRUCTIONS_TITLE), None)
         if sheet is None:
             raise SpreadsheetError(_("文件中没有数据工作表"))
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        try:
+            source = sheet._get_source()  # the sheet's XML inside the zip, as openpyxl itself opens it
+        except Exception as error:
+            raise _unreadable_xlsx() from error
+        with source:
+            _scan_sheet_xml(source)
+        sheet.reset_dimensions()
+        rows = _Rows()
+        number = 0
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                rows.add(number, values)
+        except SpreadsheetError:
+            raise
+        except Exception as error:  # a value openpyxl cannot read (damaged or hand-made file)
+            raise SpreadsheetError(
+                _("无法读取该Excel文件第%(row)s行：文件已损坏或不是由Excel保存的。请在Excel中打开并另存为 .xlsx 后重新上传")
+                % {"row": number + 1}) from error
+        return rows
     finally:
         book.close()
 
 
-def _csv_rows(data: bytes) -> list[list]:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise SpreadsheetError(_("不支持UTF-16编码的文本文件，请另存为“CSV UTF-8（逗号分隔）”"))
-    text = None
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in Chinese saves csv as GBK, a subset of GB18030
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:
-        raise SpreadsheetError(_("无法识别CSV文件的编码，请另存为UTF-8或GB18030编码"))
+def _check_xlsx_archive(stream):
+    """Refuse a zip that is not one, or that unpacks to far more than an import needs (a zip bomb)."""
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as error:
-        raise SpreadsheetError(_("无法读取CSV文件：%(error)s") % {"error": error}) from error
+        with zipfile.ZipFile(stream) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+        raise _unreadable_xlsx() from error
+    too_big = _("Excel文件解压后过大（%(part)s超过%(max)sMB），请确认是由Excel保存的 .xlsx 文件，或拆分后分批导入")
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise _unreadable_xlsx()
+    total = 0
+    for entry in entries:
+        limit = MAX_XLSX_SHEET_BYTES if entry.filename.startswith("xl/worksheets/") else MAX_XLSX_PART_BYTES
+        if entry.file_size > limit:
+            raise SpreadsheetError(too_big % {"part": entry.filename, "max": limit // (1024 * 1024)})
+        total += entry.file_size
+    if total > MAX_XLSX_TOTAL_BYTES:
+        raise SpreadsheetError(too_big % {"part": _("全部内容"), "max": MAX_XLSX_TOTAL_BYTES // (1024 * 1024)})
+
+
+_CELL_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
+# Element names as expat reports them with namespace_separator="}": “namespace}local”.
+_SHEET_TAGS = {f"{SHEET_MAIN_NS}}}{tag}": tag for tag in ("row", "c", "v")}
+
+
+class _SheetScan:
+    """Walk a worksheet's XML with expat, keeping nothing but counters: the rows and
+    cells openpyxl would build, and the numbers it would fail to read. openpyxl numbers
+    rows and columns by their r attribute, or by counting on from the previous one."""
+
+    def __init__(self):
+        self.row = 0
+        self.column = 0
+        self.cells = 0
+        self.cell = ""
+        self.number_text: list[str] | None = None
+        self.number_type = ""
+
+    def start(self, name, attrs):
+        tag = _SHEET_TAGS.get(name)  # openpyxl reads these in the main namespace only, and so does this
+        if tag == "row":
+            self.row = self._row_number(attrs.get("r"))
+            self.column = self.cells = 0
+        elif tag == "c":
+            self.cells += 1
+            reference = attrs.get("r")
+            match = _CELL_REFERENCE.fullmatch(reference or "")
+            if reference and not match:
+                raise _unreadable_xlsx()
+            self.column = column_index_from_string(match.group(1).upper()) if match else self.column + 1
+            if self.cells > MAX_RAW_COLUMNS:  # counting stops here: the row may hold millions
+                raise SpreadsheetError(
+                    _("第%(row)s行的单元格超过%(max)s个（含空单元格），不是按导入模板填写的表格。"
+                      "请只保留模板中的列，删除多余的列后重新上传") % {"row": self.row, "max": MAX_RAW_COLUMNS})
+            if self.column > MAX_RAW_COLUMNS:
+                raise SpreadsheetError(
+                    _("第%(row)s行第%(column)s列（%(letter)s列）有单元格，超过允许的最多%(max)s列。"
+                      "请删除多余的列（包括只设置了格式的空白单元格）后重新上传")
+                    % {"row": self.row, "column": self.column, "letter": get_column_letter(self.column),
+                       "max": MAX_RAW_COLUMNS})
+            self.cell = f"{get_column_letter(self.column)}{self.row}"
+            self.number_type = attrs.get("t", "n")
+        elif tag == "v" and self.number_type in ("n", "b"):
+            self.number_text = []
+
+    def end(self, name):
+        if self.number_text is not None and _SHEET_TAGS.get(name) == "v":
+            text, self.number_text = "".join(self.number_text), None
+            if text and not _readable_number(text, self.number_type):
+                raise SpreadsheetError(
+                    _("单元格%(cell)s中的数值“%(value)s”无法读取，文件已损坏或不是由Excel保存的。"
+                      "请在Excel中打开并另存为 .xlsx 后重新上传") % {"cell": self.cell, "value": _shown(text)})
+
+    def text(self, data):
+        if self.number_text is not None:
+            self.number_text.append(data)
+            if sum(map(len, self.number_text)) > 400:
+                raise _unreadable_xlsx()
+
+    def _row_number(self, attribute) -> int:
+        if attribute is None:
+            number = self.row + 1
+        else:
+            try:
+                number = int(attribute)
+            except ValueError:
+                try:
+                    value = float(attribute)
+                except ValueError:
+                    raise _unreadable_xlsx() from None
+                if not value.is_integer():
+                    raise _unreadable_xlsx() from None
+                number = int(value) if value < MAX_SCANNED_ROWS + 1 else MAX_SCANNED_ROWS + 1
+        if number > MAX_SCANNED_ROWS:
+            raise SpreadsheetError(_("表格超过%(max)s行（含空行），请删除多余的空行，或拆分后分批导入")
+                                   % {"max": MAX_SCANNED_ROWS})
+        return number
+
+
+def _readable_number(text: str, kind: str) -> bool:
+    """Whether openpyxl can read this <v> of a number ("n") or boolean ("b") cell."""
+    try:
+        if kind == "b" or not any(c in text for c in ".eE"):
+            int(text)
+        else:
+            float(text)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+def _scan_sheet_xml(source):
+    scan = _SheetScan()
+    parser = expat_parser(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    parser.CharacterDataHandler = scan.text
+    try:
+        while chunk := source.read(64 * 1024):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except SpreadsheetError:
+        raise
+    except (ExpatError, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise SpreadsheetError(
+            _("无法读取该Excel文件：数据工作表内容已损坏（第%(row)s行附近）。请在Excel中打开并另存为 .xlsx 后重新上传")
+            % {"row": max(scan.row, 1)}) from error
+
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _csv_rows(stream) -> _Rows:
+    if stream.read(2) in UTF16_BOMS:
+        raise SpreadsheetError(_("不支持UTF-16编码的文本文件，请另存为“CSV UTF-8（逗号分隔）”"))
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in Chinese saves csv as GBK, a subset of GB18030
+        stream.seek(0)
+        text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        reader = csv.reader(text)
+        try:
+            rows = _Rows()
+            for number, values in enumerate(reader, start=1):
+                rows.add(number, values)
+            return rows
+        except UnicodeDecodeError:
+            continue  # not this encoding: read again with the next one
+        except csv.Error as error:
+            raise SpreadsheetError(_("无法读取CSV文件第%(row)s行：单元格内容过长或引号不成对")
+                                   % {"row": reader.line_num}) from error
+        finally:
+            text.detach()  # leave the upload open for whoever passed it
+    raise SpreadsheetError(_("无法识别CSV文件的编码，请另存为UTF-8或GB18030编码"))
 
 
 def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _to_dataset(rows: list[list]) -> tablib.Dataset:
-    while rows and all(_is_blank(v) for v in rows[-1]):
-        rows.pop()
-    if not rows:
-        return tablib.Dataset(headers=[])
-    if len(rows) - 1 > MAX_ROWS:
-        raise SpreadsheetError(_("数据超过%(max)s行，请拆分后分批导入") % {"max": MAX_ROWS})
-    header_row = list(rows[0])
-    used = 0
-    for row in rows:
-        for index, value in enumerate(row):
-            if not _is_blank(value):
-                used = max(used, index + 1)
-    headers = []
-    for index in range(used):
-        value = header_row[index] if index < len(header_row) else None
-        text = _text(value)
-        # A column with data but no header is reported as an unknown column by its position.
-        headers.append(text or _("第%(n)s列（无列名）") % {"n": index + 1})
-    body = [(list(row) + [None] * used)[:used] for row in rows[1:]]
-    return tablib.Dataset(*body, headers=headers)
 
 
 # --- cell values ------------------------------------------------------------------------------
@@ -358,28 +591,54 @@ class _CellError(ValueError):
     pass
 
 
+def _shown(text: str, limit: int = 30) -> str:
+    """Cell text quoted back in a message, shortened: a pasted page is not repeated whole."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# Full-width forms (U+FF01–FF5E) typed with a Chinese input method stand for the ASCII characters:
+# “１２３．４５” is 123.45. Other digits (², ١٢٣, १२) are not numbers in a register's sheet.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _ascii(text: str) -> str:
+    return text.translate(_FULL_WIDTH)
+
+
 def _decimal(value) -> Decimal | None:
     """Exact Decimal from a cell. An xlsx number arrives as a float; its shortest
-    repr is what Excel shows, so Decimal(repr(x)) recovers the typed value."""
+    repr is what Excel shows, so Decimal(repr(x)) recovers the typed value.
+    Not a number, not finite, or 10**15 and more (1e999999, 40 digits) is a cell error."""
     if value is None:
         return None
+    not_a_number = _CellError(_("应为数字，实际为“%(value)s”") % {"value": _shown(_text(value))})
     if isinstance(value, bool):
-        raise _CellError(_("应为数字，实际为“%(value)s”") % {"value": value})
+        raise not_a_number
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, Decimal):
-        return value
-    text = unicodedata.normalize("NFKC", _text(value)).replace(",", "").replace(" ", "")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise _CellError(_("应为数字，实际为“%(value)s”") % {"value": _text(value)})
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if math.isnan(value):
+            raise not_a_number
+        number = Decimal(repr(value)) if math.isfinite(value) else Decimal("Infinity")
+    elif isinstance(value, Decimal):
+        number = value
+        if number.is_nan():
+            raise not_a_number
+    else:
+        text = _ascii(_text(value)).replace(",", "").replace(" ", "")
+        if not text:
+            return None
+        if len(text) > 400 or not _NUMBER.fullmatch(text):
+            raise not_a_number
+        try:
+            number = Decimal(text)
+        except InvalidOperation:  # an exponent beyond what Decimal holds
+            raise not_a_number from None
+    if number.is_zero():
+        return Decimal(0)
+    if number.is_infinite() or number.adjusted() >= MAX_MAGNITUDE:
+        raise _CellError(_("数值过大：“%(value)s”") % {"value": _shown(_text(value))})
     return number
 
 
@@ -388,7 +647,7 @@ def _integer(value) -> int | None:
     if number is None:
         return None
     if number != number.to_integral_value():
-        raise _CellError(_("应为整数，实际为“%(value)s”") % {"value": _text(value)})
+        raise _CellError(_("应为整数，实际为“%(value)s”") % {"value": _shown(_text(value))})
     return int(number)
 
 
@@ -402,7 +661,7 @@ def _date(value) -> date | None:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 100000:
         return from_excel(value).date()  # a date cell without date formatting: Excel's day serial
-    text = unicodedata.normalize("NFKC", _text(value))
+    text = _ascii(_text(value))
     if not text:
         return None
     for fmt in DATE_FORMATS:
@@ -410,7 +669,7 @@ def _date(value) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise _CellError(_("日期格式应为“2020-05-18”，实际为“%(value)s”") % {"value": text})
+    raise _CellError(_("日期格式应为“2020-05-18”，实际为“%(value)s”") % {"value": _shown(text)})
 
 
 def _canonical_header(header: str) -> str:
@@ -462,13 +721,45 @@ def _data_rows(dataset: tablib.Dataset, matched) -> list[tuple[int, dict]]:
     return rows
 
 
+# Characters no text column can hold: PostgreSQL refuses NUL, and no worksheet holds the other
+# control characters (tab, line feed and carriage return are text).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _take_control_characters(cells: dict, matched) -> list[tuple[str, str]]:
+    """(column header, message) for each cell holding control characters; those cells are
+    emptied, so that no query made for the whole file ever carries them."""
+    problems = []
+    for name, value in cells.items():
+        if not isinstance(value, str):
+            continue
+        found = sorted(set(CONTROL_CHARACTERS.findall(value)))
+        if found:
+            codes = "、".join(f"U+{ord(c):04X}" for c in found)
+            problems.append((matched[name][0].header,
+                             _("含有不可见的控制字符（%(codes)s），无法保存，请删除后重新导入") % {"codes": codes}))
+            cells[name] = ""
+    return problems
+
+
 def _start_report(kind, dataset) -> tuple[ImportReport, dict, list]:
+    """The report, the matched columns, and the rows to check: (row number, cells, problems),
+    problems being the cells that no check need look at (see _take_control_characters)."""
     report = ImportReport(kind=kind)
     matched, report.file_errors = _match_headers(kind, list(dataset.headers or []))
     rows = [] if report.file_errors else _data_rows(dataset, matched)
     if not report.file_errors and not rows:
         report.file_errors.append(_("文件中没有数据行"))
-    return report, matched, rows
+    return report, matched, [(number, cells, _take_control_characters(cells, matched)) for number, cells in rows]
+
+
+def _refused_row(row_number, cells, problems) -> RowResult:
+    result = RowResult(row_number=row_number)
+    result.label = " ".join(filter(None, [credit_codes.normalize(_text(cells.get("credit_code"))),
+                                          _text(cells.get("name") or cells.get("enterprise_name"))]))
+    for column, message in problems:
+        result.add_error(column, message)
+    return result
 
 
 def _credit_code_problem(code: str) -> str:
@@ -589,14 +880,17 @@ def preview_enterprises(*, user, dataset: tablib.Dataset) -> ImportReport:
     report, matched, rows = _start_report(ImportKind.ENTERPRISES, dataset)
     if report.file_errors:
         return report
-    codes = {credit_codes.normalize(_text(cells["credit_code"])) for _n, cells in rows}
+    codes = {credit_codes.normalize(_text(cells["credit_code"])) for _n, cells, _p in rows}
     existing = {e.credit_code: e for e in
                 Enterprise.objects.filter(credit_code__in=codes).select_related("jurisdiction", "department")}
     visible = set(access.enterprises_visible_to(user).filter(credit_code__in=codes).values_list("pk", flat=True))
-    places = _Places(user, {_text(cells["jurisdiction"]) for _n, cells in rows} - {""})
+    places = _Places(user, {_text(cells["jurisdiction"]) for _n, cells, _p in rows} - {""})
     categories = _source_language_labels()
     first_row_of: dict[str, int] = {}
-    for row_number, cells in rows:
+    for row_number, cells, problems in rows:
+        if problems:
+            report.rows.append(_refused_row(row_number, cells, problems))
+            continue
         result = RowResult(row_number=row_number)
         _check_enterprise_row(result, user, cells, existing, visible, places, categories, first_row_of)
         report.rows.append(result)
@@ -751,28 +1045,37 @@ def preview_figures(*, user, dataset: tablib.Dataset) -> ImportReport:
         return report
     headers = {f: column.header for f, (column, _i) in matched.items()}
     units = {f: column.unit for f, (column, _i) in matched.items() if column.unit is not None}
-    codes = {credit_codes.normalize(_text(cells["credit_code"])) for _n, cells in rows}
+    codes = {credit_codes.normalize(_text(cells["credit_code"])) for _n, cells, _p in rows}
     enterprises = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
     visible = set(access.enterprises_visible_to(user).filter(credit_code__in=codes).values_list("pk", flat=True))
     stored = {(f.enterprise_id, f.year, f.month): f for f in
               MonthlyFigure.objects.filter(enterprise_id__in=visible)
               .filter(year__in=_years_in(rows))}
     first_row_of: dict[tuple, int] = {}
-    for row_number, cells in rows:
+    for row_number, cells, problems in rows:
+        if problems:
+            report.rows.append(_refused_row(row_number, cells, problems))
+            continue
         result = RowResult(row_number=row_number)
         _check_figure_row(result, cells, headers, units, enterprises, visible, stored, first_row_of)
+        if result.action in (RowAction.CREATE, RowAction.UPDATE):  # the reporting calendar of the figure service
+            problem = services.figure_period_problem(user=user, enterprise=result.payload["enterprise"],
+                                                     year=result.payload["year"], month=result.payload["month"])
+            if problem:
+                result.add_error(headers["month"], problem)
         report.rows.append(result)
     return report
 
 
 def _years_in(rows) -> set[int]:
+    """The plausible years of the file (others are row errors), to fetch the stored figures."""
     years = set()
-    for _n, cells in rows:
+    for _n, cells, _p in rows:
         try:
             year = _integer(cells["year"])
         except _CellError:
             continue
-        if year is not None:
+        if year is not None and 1 <= year <= 9999:
             years.add(year)
     return years
 
@@ -987,22 +1290,10 @@ def _spreadsheet(kind, rows, fmt, title) -> SpreadsheetFile:
 def _csv(kind, rows) -> bytes:
     dataset = tablib.Dataset(headers=[c.header for c in written_columns(kind)])
     for row in rows:
-        dataset.append([_csv_cell(v) for v in row])
+        # Formula-like text gets a leading quote (exports.csv_cell); `_text` drops it on import.
+        dataset.append([exports.csv_cell(v) for v in row])
     # The BOM makes Excel read the file as UTF-8 instead of the system code page.
     return dataset.export("csv").encode("utf-8-sig")
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return _plain(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text  # keep Excel from running it as a formula; read back without the quote
-    return text
 
 
 def _xlsx(kind, rows) -> bytes:
@@ -1010,24 +1301,19 @@ def _xlsx(kind, rows) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = str(ImportKind(kind).label)
-    sheet.append([c.header for c in columns])
-    for cell in sheet[1]:
+    for cell in exports.append_row(sheet, [c.header for c in columns]):
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append(row)
+        for cell in exports.append_row(sheet, row):  # text as text, never a formula
+            if isinstance(cell.value, (date, datetime)):
+                cell.number_format = "yyyy-mm-dd"
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 2)
         if column.field == "credit_code":
             sheet.column_dimensions[letter].width = 22
             sheet.column_dimensions[letter].number_format = "@"  # typed codes stay text
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # stored as text, never evaluated as a formula
-            elif isinstance(cell.value, (date, datetime)):
-                cell.number_format = "yyyy-mm-dd"
     _instructions_sheet(book.create_sheet(INSTRUCTIONS_TITLE), kind)
     stream = io.BytesIO()
     book.save(stream)
@@ -1049,17 +1335,16 @@ def _instructions_sheet(sheet, kind):
             _("空单元格表示未知，不按0处理，也不会清除已填报的数值。"),
             _("按统一社会信用代码＋年份＋月份新增或更正；更正时原数值保留在修改记录中。"),
         ]
-    sheet.append([_("填写说明")])
+    exports.append_row(sheet, [_("填写说明")])
     sheet["A1"].font = Font(bold=True)
     for line in general:
-        sheet.append([line])
-    sheet.append([])
-    sheet.append([_("列名"), _("是否必填"), _("说明")])
-    for cell in sheet[sheet.max_row]:
+        exports.append_row(sheet, [line])
+    exports.append_row(sheet, [])
+    for cell in exports.append_row(sheet, [_("列名"), _("是否必填"), _("说明")]):
         cell.font = Font(bold=True)
     for column in written_columns(kind):
         help_text = str(column.help) % {"labels": _all_category_labels()} if column.help else ""
-        sheet.append([column.header, _("必填") if column.required else _("选填"), help_text])
+        exports.append_row(sheet, [column.header, _("必填") if column.required else _("选填"), help_text])
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 10
     sheet.column_dimensions["C"].width = 80

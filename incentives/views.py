@@ -1,6 +1,5 @@
 """Ledger pages: entitlements with bulk review, one enterprise's decisions with
 reasons, the what-if, and the finance list."""
-from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
@@ -9,8 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +16,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from enterprises import access, selectors as registry
+from enterprises import access, exports, selectors as registry
+from enterprises.params import id_list, redirect_back, year_param
 from enterprises.models import Jurisdiction, Role
 from policies import engine
 from policies.models import PolicyDocument
@@ -32,15 +31,6 @@ from .selectors import single_enterprise_facts
 def can_export(user) -> bool:
     """Finance lists go to SME-center staff and leaders."""
     return user.is_superuser or user.role in (Role.CENTER_STAFF, Role.LEADER)
-
-
-def _year_param(value, default):
-    """A year from the address bar, or None when it is not a plausible year."""
-    try:
-        year = int(value) if value not in (None, "") else default
-    except ValueError:
-        return None
-    return year if year is not None and 2000 <= year <= 2100 else None
 
 
 class LedgerFilter(forms.Form):
@@ -118,7 +108,7 @@ def batch_start(request):
 @require_POST
 @login_required
 def review(request):
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = id_list(request.POST.getlist("ids"))
     action = request.POST.get("action")
     try:
         if action == "approve":
@@ -136,17 +126,13 @@ def review(request):
     else:
         skipped = len(ids) - done
         messages.success(request, _("已处理%(done)s条；%(skipped)s条状态不符未处理") % {"done": done, "skipped": skipped})
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = "incentives:ledger"
-    return redirect(target)
+    return redirect_back(request, "incentives:ledger")
 
 
 @login_required
 def enterprise_decisions(request, pk):
     enterprise = registry.enterprise_get(user=request.user, pk=pk)
-    year = _year_param(request.GET.get("year"), timezone.localdate().year - 1)
+    year = year_param(request.GET.get("year"), timezone.localdate().year - 1)
     if year is None:
         return HttpResponseBadRequest(_("年度应为2000至2100之间的数字"))
     inputs = engine_inputs()
@@ -176,34 +162,39 @@ def what_if(request):
 
 @login_required
 def finance_export(request):
-    """Approved (or paid) entitlements as xlsx: one row per payer share, for finance."""
+    """Approved (or paid) entitlements as xlsx: one row per payer share, for finance.
+
+    The status and year are checked against what exists before they reach the query or
+    the file name; names and texts are written as text (enterprises.exports)."""
     if not can_export(request.user):
         raise PermissionDenied(_("无权导出兑现清单"))
     status = request.GET.get("status") or EntitlementStatus.APPROVED
+    if status not in EntitlementStatus.values:
+        return HttpResponseBadRequest(_("状态应为以下之一：%(choices)s") % {
+            "choices": "、".join(f"{value}（{label}）" for value, label in EntitlementStatus.choices)})
     qs = services.entitlements_visible_to(request.user).filter(status=status).select_related(
         "enterprise", "enterprise__jurisdiction", "rule").order_by("year", "enterprise__jurisdiction__path",
                                                                    "enterprise__name")
     if request.GET.get("year"):
-        year = _year_param(request.GET["year"], None)
+        year = year_param(request.GET["year"], None)
         if year is None:
             return HttpResponseBadRequest(_("年度应为2000至2100之间的数字"))
         qs = qs.filter(year=year)
     book = Workbook()
     sheet = book.active
     sheet.title = _("兑现清单")
-    sheet.append([_("年度"), _("区域"), _("企业名称"), _("统一社会信用代码"), _("奖补项目"), _("依据"),
-                  _("出资方"), _("出资金额（元）"), _("合计金额（元）"), _("状态"), _("审核人"), _("拨付日期")])
+    exports.append_row(sheet, [_("年度"), _("区域"), _("企业名称"), _("统一社会信用代码"), _("奖补项目"), _("依据"),
+                               _("出资方"), _("出资金额（元）"), _("合计金额（元）"), _("状态"), _("审核人"), _("拨付日期")])
     for row in qs:
         for share in row.payers or [{"payer": "", "amount": None}]:
-            sheet.append([row.year, row.enterprise.jurisdiction.name, row.enterprise.name,
-                          row.enterprise.credit_code, row.rule.title, row.citation, share["payer"],
-                          Decimal(share["amount"]) if share["amount"] else None, row.amount,
-                          row.get_status_display(), str(row.reviewed_by or ""), row.paid_on])
+            exports.append_row(sheet, [
+                row.year, row.enterprise.jurisdiction.name, row.enterprise.name, row.enterprise.credit_code,
+                row.rule.title, row.citation, share["payer"], Decimal(share["amount"]) if share["amount"] else None,
+                row.amount, row.get_status_display(), str(row.reviewed_by or ""), row.paid_on])
     for column, width in zip("ABCDEFGHIJKL", (6, 10, 28, 22, 30, 30, 16, 14, 14, 8, 10, 12)):
         sheet.column_dimensions[column].width = width
     buffer = BytesIO()
     book.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="entitlements-{status}-{date.today():%Y%m%d}.xlsx"'
-    return response
+    # Named from the validated status and today's date only.
+    return exports.attachment(buffer.getvalue(), exports.XLSX_CONTENT_TYPE,
+                              f"entitlements-{status}-{timezone.localdate():%Y%m%d}.xlsx")

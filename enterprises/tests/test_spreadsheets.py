@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from conftest import new_credit_code
-from enterprises import services, spreadsheets
+from enterprises import selectors, services, spreadsheets
 from enterprises.domain.credit_code import check_character
 from enterprises.models import (
     Enterprise,
@@ -281,7 +281,8 @@ def test_leaders_and_api_clients_cannot_import(client, all_personas, enterprises
     assert not MonthlyFigure.objects.exists()
 
 
-def test_an_enterprise_user_imports_only_its_own_figures(client, enterprise_user, enterprises):
+def test_an_enterprise_user_imports_only_its_own_figures(client, enterprise_user, enterprises, monkeypatch):
+    monkeypatch.setattr(selectors, "today", lambda: date(2024, 4, 5))  # March 2024 still open (deadline 10 April)
     own, other = enterprises["yu_gxj"], enterprises["yu_other"]
     upload = xlsx_file(FIGURE_HEADERS[:5], [[own.credit_code, "", 2024, 3, 12.5],
                                             [other.credit_code, "", 2024, 3, 99]], name="figures.xlsx")
