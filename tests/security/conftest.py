@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from enterprises.models import MonthlyFigure, PoolMembership
+from enterprises.models import FigureCorrectionRequest, MonthlyFigure, PoolMembership
 from incentives.models import Entitlement
 from monitoring.models import EarlyWarning
 from policies.models import IncentiveRule
@@ -26,6 +26,9 @@ def world(enterprises, policies_loaded, all_personas, admin_user):
         Entitlement.objects.create(enterprise=enterprise, rule=rule, year=2025, amount=Decimal("100000"),
                                    citation="probe", reason="probe", rule_version="probe",
                                    computed_at=timezone.now())
+        FigureCorrectionRequest.objects.create(enterprise=enterprise, year=2025, month=6,
+                                               proposed={"revenue": "999990000"}, reason="probe",
+                                               requested_at=timezone.now())
         EarlyWarning.objects.create(enterprise=enterprise, kind="exit_risk", year=2025, month=6, severity="high",
                                     rule="probe", evidence={}, opened_at=timezone.now())
     return enterprises
