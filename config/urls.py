@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("incentives/", include("incentives.urls")),
     path("monitoring/", include("monitoring.urls")),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", RedirectView.as_view(pattern_name="enterprises:list", permanent=False)),
 ]
 

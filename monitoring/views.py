@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, When
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -71,7 +71,10 @@ def warning_list(request):
             qs = qs.filter(**{field: data[field]})
     if data.get("q"):
         qs = qs.filter(enterprise__name__icontains=data["q"])
-    page = Paginator(qs.order_by("-year", "-month", "severity", "enterprise__name"), 100).get_page(
+    # Most urgent first: severity by rank (not by its code's spelling), then the oldest.
+    rank = Case(When(severity=Severity.HIGH, then=0), When(severity=Severity.MEDIUM, then=1), default=2,
+                output_field=IntegerField())
+    page = Paginator(qs.order_by("-year", "-month", rank, "opened_at", "enterprise__name"), 100).get_page(
         request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

@@ -70,3 +70,20 @@ def test_the_warning_list_query_count_is_bounded(client, yuxian_clerk, jurisdict
     client.force_login(yuxian_clerk)
     with django_assert_max_num_queries(10):
         assert client.get(reverse("monitoring:warnings")).status_code == 200
+
+
+def test_warnings_are_listed_by_severity_rank_then_age(client, yuxian_clerk, enterprises):
+    """高, 中, 低 — not the alphabetical order of their codes (high, low, medium); the oldest first."""
+    from datetime import datetime, timedelta, timezone as tz
+    opened = datetime(2025, 7, 1, tzinfo=tz.utc)
+    made = [("low", "yu_gxj", 0), ("high", "yu_other", 2), ("medium", "yu_gxj", 1), ("high", "yu_gxj", 1)]
+    for index, (severity, key, days) in enumerate(made):
+        EarlyWarning.objects.create(enterprise=enterprises[key], kind=["exit_risk", "late_report",
+                                                                       "integrity_jump", "integrity_no_output"][index],
+                                    year=2025, month=6, severity=severity, rule="r", evidence={},
+                                    opened_at=opened - timedelta(days=days))
+    client.force_login(yuxian_clerk)
+    listed = client.get(reverse("monitoring:warnings")).context["page"].object_list
+    assert [(w.severity, w.enterprise.name) for w in listed] == [
+        ("high", "盂县石料加工厂"), ("high", "盂县耐火材料有限公司"), ("medium", "盂县耐火材料有限公司"),
+        ("low", "盂县耐火材料有限公司")]
