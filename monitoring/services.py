@@ -46,6 +46,7 @@ RUN_RETRY_COUNTDOWN = 30                   # seconds before a run re-queued afte
 TRANSIENT_ERRORS = (IntegrityError, OperationalError)
 _RUN_LOCK = 0x58534701                     # PostgreSQL advisory-lock namespaces ("XSG" 1 and 2)
 _MONTH_LOCK = 0x58534702
+AUTO_CLOSED = "auto_closed"                # history_change_reason of a warning the monthly check closed
 
 
 def _require(check):
@@ -396,6 +397,7 @@ def _check(run: CheckRun, today: date, token: str) -> dict:
     _heartbeat(run, token, total=len(people))
     rows = aggregates_for(ids, run.year, run.month)
     findings: dict[tuple[int, str], checks.Finding] = {}
+    fresh: dict[int, checks.Aggregates] = {}  # this run's figures, for warnings it closes
     candidates = []
     current_pool = dict(PoolMembership.objects.filter(enterprise__in=ids, exited_on__isnull=True)
                         .values_list("enterprise_id", "pool"))
@@ -405,6 +407,7 @@ def _check(run: CheckRun, today: date, token: str) -> dict:
     for index, (enterprise_id, in_scale, category) in enumerate(people, start=1):
         row = rows.get(enterprise_id)
         aggregates = _aggregates(enterprise_id, in_scale, run.year, run.month, row)
+        fresh[enterprise_id] = aggregates
         for finding in checks.classify(aggregates, settings_, late):
             findings[(enterprise_id, finding.kind)] = finding
         candidates.append(pools.Candidate(
@@ -427,7 +430,7 @@ def _check(run: CheckRun, today: date, token: str) -> dict:
         _lock_month(run.year, run.month)
         if not _fenced(run.pk, token).select_for_update().exists():
             raise RunSuperseded(run.pk)
-        counts, created = _write(run, ids, findings)
+        counts, created = _write(run, ids, findings, fresh, settings_, late)
         _fenced(run.pk, token).update(status=CheckRun.Status.FINISHED, finished_at=timezone.now(),
                                       heartbeat_at=timezone.now(), counts=counts)
         transaction.on_commit(lambda: notify_new_warnings([w.pk for w in created]))
@@ -439,7 +442,43 @@ def _pool_label(pool):
     return Pool(pool).label
 
 
-def _write(run, ids, findings):
+def _wan(value):
+    return "—" if value is None else f"{value / 10000:,.2f}万元"
+
+
+def _no_longer_fires(warning, a: checks.Aggregates | None, settings_: checks.CheckSettings, late: bool) -> str:
+    """Why the check no longer raises `warning`, from the run's fresh figures."""
+    if a is None:
+        return _("企业已不在本次检查范围内")
+    kind = warning.kind
+    if kind == WarningKind.LATE_REPORT:
+        if a.has_figure_this_month:
+            return _("已报送%(year)s年%(month)s月数据") % {"year": a.year, "month": a.month}
+        return _("报送期限未到")
+    projection = checks.derive(a).projection
+    if kind == WarningKind.EXIT_RISK:
+        if not a.in_scale:
+            return _("企业已不在规上名录")
+        return _("预计全年主营业务收入%(projection)s，已不在退规风险范围") % {"projection": _wan(projection)}
+    if kind == WarningKind.READY_TO_DECLARE:
+        if a.in_scale:
+            return _("企业已纳入规上名录")
+        return _("近12个月主营业务收入%(trailing)s、预计全年%(projection)s，均未达到2000万元") % {
+            "trailing": _wan(a.trailing12), "projection": _wan(projection)}
+    if kind == WarningKind.INTEGRITY_NO_OUTPUT:
+        return _("当月用电量%(kwh)s千瓦时、工业总产值%(output)s，不再属于有电量无产值") % {
+            "kwh": a.electricity_this_month if a.electricity_this_month is not None else "—",
+            "output": _wan(a.output_this_month)}
+    if kind == WarningKind.INTEGRITY_JUMP:
+        return _("当月主营业务收入%(revenue)s，未超过前三个月平均值%(average)s的%(factor)s倍") % {
+            "revenue": _wan(a.revenue_this_month), "average": _wan(a.previous_three_avg),
+            "factor": settings_.jump_factor}
+    if kind == WarningKind.POOL_SUGGESTION:
+        return _("入库规则不再建议调整")
+    return _("复核后不再触发")
+
+
+def _write(run, ids, findings, fresh=None, settings_=None, late=False):
     now = timezone.now()
     existing = {(w.enterprise_id, w.kind): w for w in EarlyWarning.objects.select_for_update().filter(
         enterprise__in=ids, year=run.year, month=run.month)}
@@ -462,8 +501,16 @@ def _write(run, ids, findings):
             counts["unchanged"] += 1
     for key, current in existing.items():
         if key not in findings and current.status == WarningStatus.OPEN:
-            current.status, current.outcome, current.resolved_at, current.run = (
-                WarningStatus.CLOSED, _("复核后不再触发，自动关闭"), now, run)
+            # Say why, and keep the figures it was closed on (what raised it stays in the history).
+            aggregates = (fresh or {}).get(current.enterprise_id)
+            reason = _no_longer_fires(current, aggregates, settings_ or checks.CheckSettings(), late)
+            current.status, current.resolved_at, current.run = WarningStatus.CLOSED, now, run
+            current.outcome = _("月度检查（%(year)s年%(month)s月）不再触发：%(reason)s，自动关闭") % {
+                "year": run.year, "month": run.month, "reason": reason}
+            if aggregates is not None:
+                current.evidence = json.loads(json.dumps(
+                    checks.evidence_of(aggregates, checks.derive(aggregates)), default=str))
+            current._change_reason = AUTO_CLOSED
             to_update.append(current)
             counts["auto_closed"] += 1
     if to_create:
@@ -531,15 +578,49 @@ def warnings_escalate(*, now=None) -> int:
         return 0
     with transaction.atomic():
         bulk_update_with_history(due, EarlyWarning, fields=["escalated_at"], batch_size=500)
+    _notify_escalated(due, _("【小升规】超期未办结预警%(n)s条"))
+    return len(due)
+
+
+def _notify_escalated(warnings, subject, note=""):
+    """Tell leaders and center staff above each enterprise about escalated warnings, one e-mail each."""
     by_enterprise = defaultdict(list)
-    for warning in due:
+    for warning in warnings:
         by_enterprise[warning.enterprise_id].append(warning)
-    for user, enterprise_ids in _recipients({w.enterprise for w in due}, (Role.LEADER, Role.CENTER_STAFF)).items():
+    for user, enterprise_ids in _recipients({w.enterprise for w in warnings},
+                                            (Role.LEADER, Role.CENTER_STAFF)).items():
         lines = [f"{w.enterprise.name}：{w.get_kind_display()}，{w.opened_at:%Y-%m-%d}产生，仍为“{w.get_status_display()}”"
                  for eid in sorted(enterprise_ids) for w in by_enterprise[eid]]
-        send_mail(_("【小升规】超期未办结预警%(n)s条") % {"n": len(lines)}, "\n".join(lines),
-                  settings.DEFAULT_FROM_EMAIL, [user.email])
-    return len(due)
+        body = "\n".join(lines + ([note] if note else []))
+        send_mail(subject % {"n": len(lines)}, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+ESCALATION_REASON_MAX = 90  # it is kept in the history record's change reason (100 characters)
+
+
+@transaction.atomic
+def warning_escalate(*, user, warning_id: int, reason: str) -> EarlyWarning:
+    """Escalate an active warning by hand, before its time limit, with a reason: the reason goes
+    into the warning's history and leaders are e-mailed as for automatic escalation."""
+    warning = _warning_for_change(user, warning_id)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("升级须填写原因")})
+    if len(reason) > ESCALATION_REASON_MAX:
+        raise ValidationError({"reason": _("升级原因不能超过%(n)s字") % {"n": ESCALATION_REASON_MAX}})
+    if warning.status not in ACTIVE_STATUSES:
+        raise ValidationError({"reason": _("预警已办结，不能升级")})
+    if warning.escalated_at is not None:
+        raise ValidationError({"reason": _("预警已于%(date)s升级") % {
+            "date": timezone.localtime(warning.escalated_at).strftime("%Y-%m-%d")}})
+    warning.escalated_at = timezone.now()
+    warning._history_user = user
+    warning._change_reason = (_("人工升级：%(reason)s") % {"reason": reason})[:100]
+    warning.save()
+    warning = EarlyWarning.objects.select_related("enterprise", "enterprise__jurisdiction").get(pk=warning.pk)
+    note = _("升级原因：%(reason)s（%(user)s）") % {"reason": reason, "user": user}
+    transaction.on_commit(lambda: _notify_escalated([warning], _("【小升规】人工升级预警%(n)s条"), note))
+    return warning
 
 
 # -- the workflow ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from enterprises import access
 from enterprises.models import Jurisdiction, User
 
 from . import services
-from .models import CheckRun, Severity, WarningKind, WarningStatus
+from .models import ACTIVE_STATUSES, CheckRun, Severity, WarningKind, WarningStatus
 
 
 class WarningFilter(forms.Form):
@@ -45,6 +45,11 @@ class TransitionForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("转为"), choices=WarningStatus.choices)
     assignee = forms.ModelChoiceField(label=gettext_lazy("经办人"), queryset=User.objects.none(), required=False)
     outcome = forms.CharField(label=gettext_lazy("处理结果"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("升级原因"), max_length=services.ESCALATION_REASON_MAX,
+                             widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AssistanceForm(forms.Form):
@@ -92,14 +97,31 @@ def warning_detail(request, pk):
     warning = get_object_or_404(services.warnings_visible_to(request.user).select_related(
         "enterprise", "enterprise__jurisdiction", "assignee", "run"), pk=pk)
     can_change = access.can_change_enterprise(request.user, warning.enterprise)[0]
-    transition = TransitionForm()
-    transition.fields["assignee"].queryset = _assignable(warning)
+    is_active = warning.status in ACTIVE_STATUSES
+    transition = None
+    if is_active:  # a resolved or closed warning is final: it shows its outcome, not the form
+        transition = TransitionForm(initial={"status": warning.status, "assignee": warning.assignee_id})
+        transition.fields["assignee"].queryset = _assignable(warning)
+    history = list(warning.history.select_related("history_user").order_by("-history_date")[:50])
     return render(request, "monitoring/warning_detail.html", {
-        "warning": warning, "can_change": can_change, "transition_form": transition,
+        "warning": warning, "can_change": can_change, "is_active": is_active, "transition_form": transition,
+        "escalate_form": EscalateForm() if is_active and warning.escalated_at is None else None,
         "assistance_form": AssistanceForm(initial={"assisted_on": timezone.localdate()}),
         "assistance": warning.enterprise.assistance.select_related("staff", "warning"),
-        "history": warning.history.select_related("history_user").order_by("-history_date")[:50],
+        "history": history, "closure": None if is_active else _closure(warning, history),
     })
+
+
+def _closure(warning, history):
+    """Who closed a resolved or closed warning: the history record where it became final
+    (None if it is older than the history kept); the monthly check when it closed it itself."""
+    final = [h for h in history if h.status in (WarningStatus.RESOLVED, WarningStatus.CLOSED)]
+    record = final[-1] if final else warning.history.filter(
+        status__in=(WarningStatus.RESOLVED, WarningStatus.CLOSED)).select_related(
+        "history_user").order_by("history_date").first()
+    if record is None:
+        return {"by": None, "automatic": False}
+    return {"by": record.history_user, "automatic": record.history_change_reason == services.AUTO_CLOSED}
 
 
 def _assignable(warning):
@@ -140,6 +162,15 @@ def warning_transition(request, pk):
 
 @require_POST
 @login_required
+def warning_escalate(request, pk):
+    get_object_or_404(services.warnings_visible_to(request.user), pk=pk)
+    _run_form(request, EscalateForm(request.POST), lambda data: services.warning_escalate(
+        user=request.user, warning_id=pk, reason=data["reason"]), _("已升级预警，已通知领导"))
+    return redirect("monitoring:warning", pk=pk)
+
+
+@require_POST
+@login_required
 def assistance_create(request, pk):
     warning = get_object_or_404(services.warnings_visible_to(request.user).select_related("enterprise"), pk=pk)
     _run_form(request, AssistanceForm(request.POST), lambda data: services.assistance_record(
@@ -166,10 +197,28 @@ def run_start(request):
         return redirect("monitoring:warnings")
     run, created = services.monthly_check_request(user=request.user, **form.cleaned_data)
     if created:
-        messages.success(request, _("已提交检查：%(run)s") % {"run": run})
+        _run_started_message(request, run)
     else:
         messages.info(request, _("%(jurisdiction)s %(year)s年%(month)s月的检查已在进行中（%(status)s），"
                                  "未重复提交；请在下表查看进度") % {
             "jurisdiction": run.jurisdiction.name, "year": run.year, "month": run.month,
             "status": run.get_status_display()})
     return redirect("monitoring:runs")
+
+
+def _run_started_message(request, run):
+    """Say what became of a run just requested: without a separate worker (eager Celery) it has
+    already finished or failed by now; with one it is queued, or already running."""
+    run.refresh_from_db()
+    names = {"jurisdiction": run.jurisdiction.name, "year": run.year, "month": run.month}
+    if run.status == CheckRun.Status.FINISHED:
+        counts = run.counts or {}
+        messages.success(request, _("%(jurisdiction)s %(year)s年%(month)s月的检查已完成：检查企业%(total)s户，"
+                                    "新增预警%(created)s条，更新%(updated)s条，自动关闭%(closed)s条") % {
+            **names, "total": run.total, "created": counts.get("created", 0), "updated": counts.get("updated", 0),
+            "closed": counts.get("auto_closed", 0)})
+    elif run.status == CheckRun.Status.FAILED:
+        messages.error(request, _("%(jurisdiction)s %(year)s年%(month)s月的检查失败，详见下表") % names)
+    else:  # queued (or re-queued, or already running)
+        messages.success(request, _("已提交%(jurisdiction)s %(year)s年%(month)s月的检查（%(status)s），"
+                                    "请在下表查看进度") % {**names, "status": run.get_status_display()})

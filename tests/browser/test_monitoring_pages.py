@@ -41,6 +41,10 @@ def test_a_clerk_records_assistance_and_resolves_a_warning(login, yuxian_clerk, 
     form.locator("button[type=submit]").click()
     page.wait_for_selector(".messages")
     assert page.locator("[data-testid=warning-status]").inner_text() == "已解决"
+    # final: the outcome, who and when instead of the workflow forms
+    assert page.locator("[data-testid=transition-form]").count() == 0
+    closure = page.locator("[data-testid=warning-closure]").inner_text()
+    assert "已补报6月数据" in closure and str(yuxian_clerk) in closure
     late_warning.refresh_from_db()
     assert late_warning.status == "resolved" and late_warning.outcome == "已补报6月数据"
 
@@ -57,12 +61,29 @@ def test_a_clerk_runs_a_check_and_sees_the_run_recorded(login, yuxian_clerk, ent
     page.wait_for_selector("[data-testid=run-table]")
     assert CheckRun.objects.get().status == "finished"
     assert "已完成" in page.locator("[data-testid=run-table]").inner_text()
+    message = page.locator(".messages").inner_text()
+    assert "检查已完成" in message and "排队中" not in message
+
+
+def test_a_clerk_escalates_a_warning_with_a_reason(login, yuxian_clerk, late_warning):
+    page = login(yuxian_clerk)
+    page.goto(f"/monitoring/{late_warning.pk}/")
+    form = page.locator("[data-testid=escalate-form]")
+    form.locator("[name=reason]").fill("企业拒不补报，需领导协调")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".messages")
+    assert "已升级" in page.locator(".messages").inner_text()
+    assert "企业拒不补报，需领导协调" in page.locator("[data-testid=history-table]").inner_text()
+    assert page.locator("[data-testid=escalate-form]").count() == 0
+    late_warning.refresh_from_db()
+    assert late_warning.escalated_at is not None
 
 
 def test_a_leader_reads_warnings_without_controls(login, yangquan_leader, late_warning):
     page = login(yangquan_leader)
     page.goto(f"/monitoring/{late_warning.pk}/")
     assert page.locator("[data-testid=transition-form]").count() == 0
+    assert page.locator("[data-testid=escalate-form]").count() == 0
     page.goto("/monitoring/")
     assert page.locator("[data-testid=run-form]").count() == 0
 

@@ -30,6 +30,7 @@ OWNED_ROWS = {
     "enterprises:figure_submit": "enterprise", "enterprises:pool_move": "enterprise",
     "enterprises:scale_event_create": "enterprise", "incentives:enterprise": "enterprise",
     "monitoring:warning": "warning", "monitoring:transition": "warning", "monitoring:assistance": "warning",
+    "monitoring:escalate": "warning",
     "enterprises:correction_approve": "correction", "enterprises:correction_reject": "correction",
 }
 # Routes whose int argument is not an enterprise's row, and how they are scoped instead.
