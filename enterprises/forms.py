@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import access
+from .domain import credit_code as credit_codes
 from .models import (
     Department,
     Enterprise,
@@ -60,6 +61,24 @@ class EnterpriseForm(forms.ModelForm):
             self.fields["department"].empty_label = None
         if self.instance.pk:
             self.fields["credit_code"].disabled = True
+        self.user = user
+        # The registered enterprise a new one duplicates, when the user may see it (the page links to it).
+        self.duplicate_of = None
+
+    def clean_credit_code(self):
+        code = self.cleaned_data.get("credit_code")
+        if not code or self.instance.pk:
+            return code
+        existing = Enterprise.objects.filter(credit_code=credit_codes.normalize(code)).first()
+        if existing is None:
+            return code
+        if access.enterprises_visible_to(self.user).filter(pk=existing.pk).exists():
+            self.duplicate_of = existing
+            raise forms.ValidationError(_("该统一社会信用代码已登记为企业“%(name)s”，无需重复登记"),
+                                        code="unique", params={"name": existing.name})
+        # Registered outside the user's scope: name neither the enterprise nor where it is.
+        raise forms.ValidationError(_("该统一社会信用代码已在其他辖区登记，请联系上级辖区的中小企业服务中心处理"),
+                                    code="unique")
 
 
 def _ancestor_paths(jurisdictions):

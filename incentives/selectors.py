@@ -5,9 +5,11 @@ attestations, listings, refinancings, awards already received), whatever the
 number of enterprises; the engine then runs in memory.
 """
 from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Iterable
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from enterprises.domain.scale import Event
 from enterprises.models import (
@@ -118,3 +120,62 @@ def decisions_for(enterprise: Enterprise, year: int, inputs) -> list[engine.Deci
     facts = single_enterprise_facts(enterprise, [year])
     return engine.evaluate(facts, inputs.versions(), year, inputs.splits)
 
+
+
+# -- ledger totals -------------------------------------------------------------------
+
+# Rows no longer owed: left out of the payer totals unless the user filters for them.
+NOT_OWED_STATUSES = (EntitlementStatus.REJECTED, EntitlementStatus.WITHDRAWN)
+
+
+@dataclass
+class LedgerTotal:
+    """Rows of one kind: how many, the sum of the amounts known (yuan), and how many
+    are due with the amount left to the payer (counted apart, never as zero)."""
+    key: str
+    label: str
+    count: int = 0
+    amount: Decimal = Decimal("0.00")
+    undetermined: int = 0
+
+
+@dataclass
+class LedgerTotals:
+    overall: LedgerTotal
+    by_status: list[LedgerTotal] = field(default_factory=list)
+    by_payer: list[LedgerTotal] = field(default_factory=list)
+    payers_owed_only: bool = False  # payer totals leave out rejected and withdrawn rows
+
+
+def ledger_totals(entitlements: QuerySet, *, payers_owed_only: bool = True) -> LedgerTotals:
+    """Totals of `entitlements` (already filtered) in two queries, whatever the number of rows.
+
+    By status: aggregated in the database. By payer: each row's payer shares (a JSON
+    list) read in one query and added up here; a share without an amount is counted
+    as undetermined. With `payers_owed_only`, rejected and withdrawn rows are left out
+    of the payer totals (they are owed by no one)."""
+    labels = dict(EntitlementStatus.choices)
+    order = {value: index for index, value in enumerate(EntitlementStatus.values)}
+    rows = (entitlements.order_by().values("status")
+            .annotate(n=Count("pk"), total=Sum("amount"), open=Count("pk", filter=Q(amount__isnull=True))))
+    by_status = sorted((LedgerTotal(row["status"], str(labels.get(row["status"], row["status"])), row["n"],
+                                    row["total"] or Decimal("0.00"), row["open"]) for row in rows),
+                       key=lambda total: order.get(total.key, len(order)))
+    overall = LedgerTotal("", "", sum(t.count for t in by_status), sum((t.amount for t in by_status), Decimal("0.00")),
+                          sum(t.undetermined for t in by_status))
+
+    payer_rows = entitlements.order_by()
+    if payers_owed_only:
+        payer_rows = payer_rows.exclude(status__in=NOT_OWED_STATUSES)
+    payers: dict[str, LedgerTotal] = {}
+    for amount, shares in payer_rows.values_list("amount", "payers"):
+        for share in shares or [{"payer": "", "amount": amount}]:  # no payer named: listed under “”
+            name = (share.get("payer") or "").strip()
+            total = payers.setdefault(name, LedgerTotal(name, name))
+            total.count += 1
+            if share.get("amount") in (None, ""):
+                total.undetermined += 1
+            else:
+                total.amount += Decimal(str(share["amount"]))
+    by_payer = sorted(payers.values(), key=lambda t: (-t.amount, -t.count, t.key))
+    return LedgerTotals(overall, by_status, by_payer, payers_owed_only)

@@ -1,6 +1,6 @@
 """Ledger pages: entitlements with bulk review, one enterprise's decisions with
 reasons, the what-if, and the finance list."""
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 
 from django import forms
@@ -25,7 +25,9 @@ from policies.selectors import engine_inputs
 
 from . import services
 from .models import Entitlement, EntitlementBatch, EntitlementStatus
-from .selectors import single_enterprise_facts
+from .selectors import ledger_totals, single_enterprise_facts
+
+WAN = Decimal("10000")
 
 
 def can_export(user) -> bool:
@@ -70,11 +72,13 @@ def ledger(request):
     filters = LedgerFilter(request.GET or None)
     qs = services.entitlements_visible_to(request.user).select_related(
         "enterprise", "enterprise__jurisdiction", "rule", "reviewed_by")
+    status_chosen = False
     if filters.is_valid():
         if filters.cleaned_data["year"]:
             qs = qs.filter(year=filters.cleaned_data["year"])
         if filters.cleaned_data["status"]:
             qs = qs.filter(status=filters.cleaned_data["status"])
+            status_chosen = True
         if filters.cleaned_data["q"]:
             qs = qs.filter(enterprise__name__icontains=filters.cleaned_data["q"])
     page = Paginator(qs.order_by("-year", "enterprise__name", "rule__key"), 100).get_page(request.GET.get("page"))
@@ -84,6 +88,7 @@ def ledger(request):
     export_year = filters.cleaned_data["year"] if filters.is_valid() and filters.cleaned_data["year"] else ""
     return render(request, "incentives/ledger.html", {
         "filters": filters, "page": page, "can_manage": can_manage, "querystring": params.urlencode(),
+        "totals": ledger_totals(qs, payers_owed_only=not status_chosen),
         "can_export": can_export(request.user), "export_year": export_year,
         "batch_form": BatchForm(user=request.user, initial={"year": timezone.localdate().year - 1}),
         "batches": EntitlementBatch.objects.filter(
@@ -110,6 +115,9 @@ def batch_start(request):
 def review(request):
     ids = id_list(request.POST.getlist("ids"))
     action = request.POST.get("action")
+    if not ids:
+        messages.error(request, _("请先勾选要处理的记录"))
+        return redirect_back(request, "incentives:ledger")
     try:
         if action == "approve":
             done = services.entitlements_approve(user=request.user, ids=ids)
@@ -184,13 +192,15 @@ def finance_export(request):
     sheet = book.active
     sheet.title = _("兑现清单")
     exports.append_row(sheet, [_("年度"), _("区域"), _("企业名称"), _("统一社会信用代码"), _("奖补项目"), _("依据"),
-                               _("出资方"), _("出资金额（元）"), _("合计金额（元）"), _("状态"), _("审核人"), _("拨付日期")])
+                               _("出资方"), _("出资金额（万元）"), _("合计金额（万元）"), _("状态"), _("审核人"), _("拨付日期")])
     for row in qs:
         for share in row.payers or [{"payer": "", "amount": None}]:
-            exports.append_row(sheet, [
+            cells = exports.append_row(sheet, [
                 row.year, row.enterprise.jurisdiction.name, row.enterprise.name, row.enterprise.credit_code,
-                row.rule.title, row.citation, share["payer"], Decimal(share["amount"]) if share["amount"] else None,
-                row.amount, row.get_status_display(), str(row.reviewed_by or ""), row.paid_on])
+                row.rule.title, row.citation, share["payer"], _wan(share["amount"]), _wan(row.amount),
+                row.get_status_display(), str(row.reviewed_by or ""), row.paid_on])
+            for cell in cells[7:9]:
+                cell.number_format = "0.00"
     for column, width in zip("ABCDEFGHIJKL", (6, 10, 28, 22, 30, 30, 16, 14, 14, 8, 10, 12)):
         sheet.column_dimensions[column].width = width
     buffer = BytesIO()
@@ -198,3 +208,10 @@ def finance_export(request):
     # Named from the validated status and today's date only.
     return exports.attachment(buffer.getvalue(), exports.XLSX_CONTENT_TYPE,
                               f"entitlements-{status}-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def _wan(yuan) -> Decimal | None:
+    """Yuan (a Decimal or the text of one) as 万元 with 2 decimals; blank when unknown."""
+    if yuan in (None, ""):
+        return None
+    return (Decimal(str(yuan)) / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

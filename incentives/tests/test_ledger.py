@@ -167,8 +167,10 @@ def test_the_finance_list_is_an_xlsx_of_approved_entitlements_by_payer(client, y
     sheet = load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("年度", "区域", "企业名称")
+    assert rows[0][7:9] == ("出资金额（万元）", "合计金额（万元）")  # 万元 like every other sheet
     assert len(rows) == 2 and rows[1][2] == "盂县耐火材料有限公司" and rows[1][6] == "山西省财政"
-    assert Decimal(str(rows[1][7])) == Decimal("300000")
+    assert Decimal(str(rows[1][7])) == Decimal("30") and Decimal(str(rows[1][8])) == Decimal("30")
+    assert [sheet.cell(row=2, column=c).number_format for c in (8, 9)] == ["0.00", "0.00"]
 
 
 @pytest.mark.parametrize("persona,status", [("yuxian_clerk", 200), ("yangquan_leader", 200), ("xiaoyi_clerk", 404),

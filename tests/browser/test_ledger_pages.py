@@ -93,11 +93,11 @@ def test_a_clerk_computes_reviews_and_exports_the_2024_entitlements(login, yuxia
     with open(download.path(), "rb") as saved:
         sheet = openpyxl.load_workbook(io.BytesIO(saved.read())).active
     header, *lines = [row for row in sheet.iter_rows(values_only=True) if any(v is not None for v in row)]
-    assert header[:10] == ("年度", "区域", "企业名称", "统一社会信用代码", "奖补项目", "依据", "出资方", "出资金额（元）",
-                           "合计金额（元）", "状态")
+    assert header[:10] == ("年度", "区域", "企业名称", "统一社会信用代码", "奖补项目", "依据", "出资方", "出资金额（万元）",
+                           "合计金额（万元）", "状态")
     assert sorted((line[0], line[2], line[3], line[4], line[6], Decimal(str(line[7])), line[9]) for line in lines) == [
-        (2024, YU, first_entry.credit_code, YANGQUAN_ENTRY, "阳泉市财政", Decimal("100000"), "已审批"),
-        (2024, YU, first_entry.credit_code, SHANXI_ENTRY, "山西省财政", Decimal("300000"), "已审批"),
+        (2024, YU, first_entry.credit_code, YANGQUAN_ENTRY, "阳泉市财政", Decimal("10"), "已审批"),
+        (2024, YU, first_entry.credit_code, SHANXI_ENTRY, "山西省财政", Decimal("30"), "已审批"),
     ]
     assert all(line[10] == str(yuxian_clerk) for line in lines)  # 审核人
 
