@@ -7,6 +7,7 @@ urlpatterns = [
     path("import/", io_views.import_upload, name="import"),
     path("import/preview/", io_views.import_preview, name="import_preview"),
     path("import/confirm/", io_views.import_confirm, name="import_confirm"),
+    path("import/error-report/", io_views.import_error_report, name="import_error_report"),
     path("export/", io_views.export, name="export"),
     path("template/", io_views.template, name="template"),
 ]

@@ -2,7 +2,8 @@
 
 Thin: the checks and writes are in `spreadsheets`; these views keep the upload
 between preview and confirm (a random storage name kept in the session, never
-a name taken from the request) and render what the report says.
+a name taken from the request) and render what the report says; the error
+report is built from that same kept upload, for the session that uploaded it.
 """
 import re
 import secrets
@@ -11,9 +12,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -139,6 +141,22 @@ def import_confirm(request):
                       {"report": report, "token": token, "entry": entry}, status=400)
     _forget(request, token)
     return render(request, "enterprises/import_result.html", {"report": report, "entry": entry})
+
+
+@login_required
+@require_GET
+def import_error_report(request):
+    """The previewed upload as uploaded, plus a last column 错误说明 per row (see
+    `spreadsheets.error_report`): fixed in Excel, it is uploaded again as it is.
+    Only the session that uploaded the file holds its token; any other token is a 404."""
+    _importable_kinds(request.user)
+    entry, dataset = _load(request, request.GET.get("token", ""))
+    if entry is None:
+        raise Http404(_("导入文件已失效，请重新上传"))
+    with translation.override(spreadsheets.SOURCE_LANGUAGE):  # the reasons are written in the file language
+        report = spreadsheets.preview(user=request.user, kind=entry["kind"], dataset=dataset)
+        sheet = spreadsheets.error_report(name=entry["name"], dataset=dataset, report=report)
+    return _download(sheet)
 
 
 @login_required

@@ -14,7 +14,9 @@ An import runs in two steps:
      weighs or whose XML is damaged (see "reading files" below).
   2. `preview_*` checks the header, then every row against the model validators
      and the user's scope, with the existing rows fetched in a few queries, and
-     says per row what would happen (新增 / 更新 / 无变化 / 错误).
+     says per row what would happen (新增 / 更新 / 无变化 / 错误). With errors, `error_report`
+     gives the clerk the uploaded file back (same format, columns and rows) with a last column
+     错误说明; fixed in Excel it is uploaded again as it is (imports ignore that column).
   3. `import_*` runs the same checks again (never trusting an earlier preview)
      and, when no row is invalid or the user asked for the valid rows only,
      writes through the registry services in one transaction: all or nothing.
@@ -687,6 +689,8 @@ def _match_headers(kind: str, headers: list[str]) -> tuple[dict[str, tuple[Colum
     unknown, duplicated, errors = [], [], []
     for index, header in enumerate(headers):
         canon = _canonical_header(header)
+        if canon == ERROR_COLUMN:
+            continue  # the error report's own column, uploaded again with the fixed rows
         column = known.get(canon)
         if column is None:
             unknown.append(header)
@@ -1226,6 +1230,89 @@ def purge_stale_uploads():
                 default_storage.delete(name)
         except FileNotFoundError:
             continue
+
+
+# --- the error report -------------------------------------------------------------------------
+
+# The last column of an error report. An import ignores it, so that the report, once fixed in
+# Excel, is uploaded again as it is (a report of a report reuses the column instead of adding one).
+ERROR_COLUMN = "错误说明"
+
+
+def row_error_summary(result: RowResult) -> str:
+    """“统一社会信用代码：校验码错误：…；成立日期：日期格式应为…”: the row's errors, for its own cell."""
+    return "；".join(f"{column}：{message}" if column else message for column, message in result.errors)
+
+
+def error_report(*, name: str, dataset: tablib.Dataset, report: ImportReport) -> SpreadsheetFile:
+    """The stashed upload `name` as it was uploaded, in its own format (xlsx or csv, a csv in its
+    own encoding), with the same columns and rows and a last column 错误说明 that names, for each
+    row with errors, the columns and reasons (empty for good rows). `dataset` is that upload read
+    by `read_stashed`, `report` its preview; call it in the file language so the reasons are
+    Chinese. Every cell is written as text or a plain value, never as a formula."""
+    errors = {result.row_number: row_error_summary(result) for result in report.rows if result.errors}
+    headers = list(dataset.headers or [])
+    rows = [list(row) for row in dataset]
+    position = next((i for i, header in enumerate(headers) if _canonical_header(header) == ERROR_COLUMN), None)
+    if position is None:
+        position = len(headers)
+        headers.append(ERROR_COLUMN)
+        rows = [row + [None] for row in rows]
+    headers[position] = ERROR_COLUMN
+    for index, row in enumerate(rows):
+        row[position] = errors.get(index + 2) or None  # dataset row i is spreadsheet row i + 2
+    suffix = PurePath(name).suffix
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    filename = f"{_('导入错误报告')}-{ImportKind(report.kind).label}-{stamp}{suffix}"
+    if suffix == ".csv":
+        encoding = _stashed_csv_encoding(name)
+        stream = io.StringIO()
+        writer = csv.writer(stream)
+        for row in [headers, *rows]:
+            writer.writerow([exports.csv_cell(value) for value in row])
+        return SpreadsheetFile(stream.getvalue().encode(encoding), filename,
+                               f"text/csv; charset={'gb18030' if encoding == 'gb18030' else 'utf-8'}")
+    return SpreadsheetFile(_error_report_xlsx(headers, rows, position, str(ImportKind(report.kind).label)),
+                           filename, XLSX_CONTENT_TYPE)
+
+
+def _stashed_csv_encoding(name: str) -> str:
+    """The encoding `_csv_rows` read the stashed csv in: UTF-8 (written back with the BOM Excel
+    needs to read it as UTF-8) or else GB18030, which holds every character a report writes."""
+    with default_storage.open(name, "rb") as stored:
+        content = stored.read(MAX_FILE_BYTES + 1)
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+def _error_report_xlsx(headers, rows, position, title) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    for cell in exports.append_row(sheet, headers):
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in rows:  # blank rows too, so that every row keeps its number
+        cells = exports.append_row(sheet, row)
+        for cell in cells:
+            if isinstance(cell.value, datetime) and cell.value.time() == datetime.min.time():
+                cell.number_format = "yyyy-mm-dd"
+        if cells[position].value:
+            cells[position].font = Font(color="C00000")
+            cells[position].alignment = Alignment(wrap_text=True, vertical="top")
+    for index, header in enumerate(headers, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(12, len(str(header)) * 2 + 2)
+        if _canonical_header(header) == CREDIT_CODE.header:
+            sheet.column_dimensions[letter].width = 22
+            sheet.column_dimensions[letter].number_format = "@"
+    sheet.column_dimensions[get_column_letter(position + 1)].width = 60
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
 
 
 # --- writing files ----------------------------------------------------------------------------

@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
-    "import_export",
     "django_celery_beat",
     "enterprises",
     "policies",
@@ -124,8 +123,6 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Imports hold the uploaded file between preview and confirm.
-IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

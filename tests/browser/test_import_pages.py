@@ -138,6 +138,48 @@ def test_a_clerk_imports_the_valid_rows_of_a_sheet_with_a_bad_check_character(
     assert good in table.inner_text()
 
 
+def test_a_clerk_downloads_the_error_report_fixes_it_and_uploads_it_again(
+        login, yuxian_clerk, enterprises, tmp_path):
+    page = login(yuxian_clerk)
+    open_import_page(page)
+    header = ["统一社会信用代码", "企业名称", "所属区域", "成立日期"]
+    good = make_credit_code("9114032277000011")
+    valid_but_mistyped = make_credit_code("9114032277000012")
+    mistyped = valid_but_mistyped[:-1] + ("1" if valid_but_mistyped[-1] != "1" else "2")
+    path = write_workbook(tmp_path / "企业名单.xlsx", header, [
+        [good, "盂县报告企业", "秀水镇", "2021-03-15"],
+        [mistyped, "盂县错码企业", "南娄镇", "去年春天"],
+    ])
+
+    upload(page, path, "enterprises")
+    page.wait_for_selector("[data-testid=import-preview-table]")
+    link = page.locator("[data-testid=download-error-report]")
+    assert link.inner_text() == "下载错误报告"
+    filename, book = download_workbook(page, "[data-testid=download-error-report]")
+    assert filename.endswith(".xlsx")
+    sheet = book.worksheets[0]
+    assert header_row(sheet) == header + ["错误说明"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert rows[0][:4] == (good, "盂县报告企业", "秀水镇", "2021-03-15") and rows[0][4] is None
+    assert rows[1][4].startswith("统一社会信用代码：校验码错误：第18位应为")
+    assert "成立日期：日期格式应为“2020-05-18”，实际为“去年春天”" in rows[1][4]
+
+    # Fixed in "Excel" and uploaded again as it is, error column included: the preview is clean.
+    sheet["A3"] = valid_but_mistyped
+    sheet["D3"] = "2020-01-01"
+    fixed = tmp_path / "企业名单-改.xlsx"
+    book.save(fixed)
+    open_import_page(page)
+    upload(page, str(fixed), "enterprises")
+    page.wait_for_selector("[data-testid=import-preview-table]")
+    assert "错误 0 行" in page.locator("[data-testid=import-counts]").inner_text()
+    assert page.locator("[data-testid=download-error-report]").count() == 0
+    with page.expect_navigation():
+        page.click("[data-testid=confirm-import]")
+    assert page.locator("[data-testid=count-created]").inner_text() == "2"
+    assert Enterprise.objects.get(credit_code=valid_but_mistyped).name == "盂县错码企业"
+
+
 def test_monthly_figures_imported_in_wan_are_stored_in_yuan(login, yuxian_clerk, enterprises, tmp_path):
     page = login(yuxian_clerk)
     open_import_page(page)
