@@ -22,6 +22,10 @@ def year_param(value, default: int | None) -> int | None:
     return bounded_int(value, low=2000, high=2100, default=default)
 
 
+def month_param(value) -> int | None:
+    return bounded_int(value, low=1, high=12)
+
+
 ID_MAX = 2**63 - 1
 
 

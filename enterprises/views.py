@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import access, audit, selectors, services
-from .params import redirect_back, year_param
+from .params import month_param, redirect_back, year_param
 from .domain import reporting
 from .forms import EnterpriseFilterForm, EnterpriseForm, MonthlyFigureForm, PoolMoveForm, ScaleEventForm
 from .models import CorrectionStatus, Enterprise, FigureSource, Role
@@ -92,21 +92,14 @@ def enterprise_detail(request, pk):
     })
 
 
-def _int_param(params, name):
-    try:
-        return int(params.get(name, ""))
-    except ValueError:
-        return None
-
-
 def _figure_form_context(request, enterprise, figures) -> dict:
     """The figure form with the reporting calendar: which month is open until when,
     and, for a month chosen with ?figure_year=&figure_month=, its stored values."""
     today = selectors.today()
     deadline_day = selectors.report_deadline_day(enterprise.jurisdiction)
     previous_year, previous_month = reporting.previous_month(today)
-    year, month = _int_param(request.GET, "figure_year"), _int_param(request.GET, "figure_month")
-    chosen = year is not None and month is not None and 2000 <= year <= 2100 and 1 <= month <= 12
+    year, month = year_param(request.GET.get("figure_year"), None), month_param(request.GET.get("figure_month"))
+    chosen = year is not None and month is not None
     initial = {"year": previous_year, "month": previous_month}
     stored = None
     if chosen:
@@ -209,7 +202,7 @@ def figure_submit(request, pk):
 
     _post_back(request, enterprise, form, save)
     # Back to the month just submitted, with its stored values filled in.
-    year, month = _int_param(request.POST, "year"), _int_param(request.POST, "month")
+    year, month = year_param(request.POST.get("year"), None), month_param(request.POST.get("month"))
     if year is None or month is None:
         return redirect("enterprises:detail", pk=enterprise.pk)
     query = urlencode({"year": year, "figure_year": year, "figure_month": month})
