@@ -1,7 +1,15 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Clause, ClauseChange, FundingSplitTable, IncentiveRule, PolicyDocument, RuleAmendment
+from .models import (
+    Clause,
+    ClauseChange,
+    FundingSplitTable,
+    IncentiveRule,
+    LocalCondition,
+    PolicyDocument,
+    RuleAmendment,
+)
 
 
 class ClauseInline(admin.TabularInline):
@@ -17,6 +25,14 @@ class ClauseChangeInline(admin.TabularInline):
     raw_id_fields = ["clause"]
 
 
+class LocalConditionInline(admin.TabularInline):
+    """This document's clauses on other documents' rules (binding in its own jurisdiction only)."""
+    model = LocalCondition
+    fk_name = "document"
+    extra = 0
+    raw_id_fields = ["clause", "rule"]
+
+
 class RuleAmendmentInline(admin.TabularInline):
     model = RuleAmendment
     fk_name = "amendment"
@@ -29,7 +45,7 @@ class PolicyDocumentAdmin(SimpleHistoryAdmin):
     list_display = ["number", "title", "jurisdiction", "status", "issued_on", "effective_from", "amends"]
     list_filter = ["status", "jurisdiction"]
     search_fields = ["number", "title", "full_text"]
-    inlines = [ClauseInline, ClauseChangeInline, RuleAmendmentInline]
+    inlines = [ClauseInline, ClauseChangeInline, RuleAmendmentInline, LocalConditionInline]
 
 
 @admin.register(IncentiveRule)

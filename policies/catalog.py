@@ -5,7 +5,8 @@ No Django here either, so the files can be checked in tests and in the admin
 (which validates an edited rule with the same functions) alike. Every error
 names the file, the entry and the field, in Chinese.
 """
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -13,7 +14,9 @@ from typing import Any
 
 import yaml
 
-from .engine import EVALUATORS, LOCAL, Amendment, Citation, FundingSplit, PayerShare, Rule, RuleChange
+from enterprises.domain.scale import ENTRY_KINDS
+
+from .engine import EVALUATORS, LOCAL, Amendment, Citation, FundingSplit, LocalCondition, PayerShare, Rule, RuleChange
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "documents"
 TEXT_DIR = Path(__file__).resolve().parent / "data" / "texts"
@@ -49,7 +52,8 @@ class ClauseChangeEntry:
     clause: str  # path of the amended document's clause
     action: str  # delete | change
     by: str  # the amending document's own item
-    text: str = ""
+    text: str = ""  # the clause's new wording (a change may touch the responsible units only)
+    units: dict = field(default_factory=dict)  # responsible units: {"remove": [...], "rename": {old: new}}
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,11 @@ class DocumentEntry:
     splits: tuple[FundingSplit, ...]
     clause_changes: tuple[ClauseChangeEntry, ...] = ()
     source_file: str = ""
+    # This document's clauses on rules of other documents (restatements, local exclusions).
+    local_conditions: tuple[LocalCondition, ...] = ()
+    # The effective date is an estimate (the document is not among the sources), and on what basis.
+    effective_from_estimated: bool = False
+    effective_from_basis: str = ""
 
 
 @dataclass
@@ -81,7 +90,16 @@ class Catalog:
 
     @property
     def rules(self) -> list[Rule]:
-        return [r for d in self.documents for r in d.rules]
+        """Every rule, carrying the other documents' clauses on it."""
+        local = defaultdict(list)
+        for condition in self.local_conditions:
+            local[condition.rule_key].append(condition)
+        return [replace(r, local_conditions=tuple(local[r.key])) if r.key in local else r
+                for d in self.documents for r in d.rules]
+
+    @property
+    def local_conditions(self) -> list[LocalCondition]:
+        return [c for d in self.documents for c in d.local_conditions]
 
     @property
     def amendments(self) -> list[Amendment]:
@@ -122,6 +140,12 @@ def parse_document(raw: Any, where: str, text_dir: Path | None = TEXT_DIR) -> Do
     title = str(doc.get("title", ""))
     jurisdiction = _text(doc, "jurisdiction", ctx)
     effective_from = _date(doc, "effective_from", ctx, required=False)
+    estimated = doc.get("effective_from_estimated", False)
+    if not isinstance(estimated, bool):
+        raise CatalogError(f"{ctx}：effective_from_estimated 应为 true 或 false")
+    basis = str(doc.get("effective_from_basis") or "").strip()
+    if estimated and (effective_from is None or not basis):
+        raise CatalogError(f"{ctx}：effective_from_estimated 为 true 时须写 effective_from 和 effective_from_basis（推定依据）")
     full_text = str(doc.get("full_text", ""))
     if not full_text and doc.get("text_file") and text_dir is not None:
         text_path = text_dir / doc["text_file"]
@@ -131,7 +155,8 @@ def parse_document(raw: Any, where: str, text_dir: Path | None = TEXT_DIR) -> Do
     clauses = tuple(_clause(c, f"{where} clauses[{i}]") for i, c in enumerate(raw.get("clauses") or []))
     clause_paths = {c.path for c in clauses}
     defaults = {"document_key": key, "number": number, "title": title, "jurisdiction": jurisdiction,
-                "effective_from": effective_from, "status": status, "clauses": clause_paths}
+                "effective_from": effective_from, "status": status, "clauses": clause_paths,
+                "effective_from_estimate": basis if estimated else ""}
     rules = tuple(_rule(r, f"{where} rules[{i}]", defaults) for i, r in enumerate(raw.get("rules") or []))
     _unique([r.key for r in rules], f"{where} rules")
     amendment = None
@@ -147,13 +172,46 @@ def parse_document(raw: Any, where: str, text_dir: Path | None = TEXT_DIR) -> Do
                            for i, c in enumerate(raw.get("clause_changes") or []))
     if clause_changes and not doc.get("amends"):
         raise CatalogError(f"{ctx}：有 clause_changes 段但未写 amends（被修改的文件）")
+    _unique([f"{c.clause} / {c.by}" for c in clause_changes], f"{where} clause_changes（条款 / 依据条目）")
+    if status != "draft" and effective_from is None and raw.get("local_conditions"):
+        raise CatalogError(f"{ctx}：有 local_conditions 段的现行文件须写 effective_from")
+    issuer = {"key": key, "number": number, "title": title, "jurisdiction": jurisdiction, "status": status,
+              "effective_from": effective_from, "effective_to": _date(doc, "effective_to", ctx, required=False)}
+    local_conditions = tuple(_local_condition(c, f"{where} local_conditions[{i}]", clause_paths, issuer)
+                             for i, c in enumerate(raw.get("local_conditions") or []))
     return DocumentEntry(
         key=key, number=number, title=title, issuer=str(doc.get("issuer", "")), jurisdiction=jurisdiction,
         issued_on=_date(doc, "issued_on", ctx, required=False), effective_from=effective_from,
         effective_to=_date(doc, "effective_to", ctx, required=False), status=status,
         amends=doc.get("amends"), repeals=tuple(doc.get("repeals") or ()), note=str(doc.get("note", "")),
         full_text=full_text, clauses=clauses, rules=rules, amendment=amendment, splits=splits,
-        clause_changes=clause_changes, source_file=where)
+        clause_changes=clause_changes, source_file=where, local_conditions=local_conditions,
+        effective_from_estimated=estimated, effective_from_basis=basis)
+
+
+def _local_condition(raw, ctx, own_clauses, issuer) -> LocalCondition:
+    """One of this document's clauses on another document's rule; it binds in this document's
+    jurisdiction only, while this document is in force."""
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{ctx}：应为映射")
+    rule_key = _text(raw, "rule", ctx)
+    clause = _text(raw, "clause", ctx)
+    if own_clauses and clause not in own_clauses:
+        raise CatalogError(f"{ctx}：clause “{clause}” 不在本文件的 clauses 中")
+    excluded = raw.get("excluded") or {}
+    if not isinstance(excluded, dict):
+        raise CatalogError(f"{ctx}：excluded 应为映射（入规类型：条款原文）")
+    for kind, words in excluded.items():
+        if kind not in ENTRY_KINDS:
+            raise CatalogError(f"{ctx}：excluded 的入规类型“{kind}”未知，可选：{'、'.join(sorted(ENTRY_KINDS))}")
+        if not str(words or "").strip():
+            raise CatalogError(f"{ctx}：excluded.{kind} 须写条款原文")
+    return LocalCondition(
+        rule_key=rule_key, jurisdiction=issuer["jurisdiction"],
+        citation=Citation(issuer["key"], issuer["number"], clause, issuer["title"]),
+        # A draft's clause binds only in a what-if, from the date it assumes (rule_versions).
+        valid_from=issuer["effective_from"] or date.min, valid_to=issuer["effective_to"],
+        excluded={str(k): str(v).strip() for k, v in excluded.items()}, document_status=issuer["status"])
 
 
 def _clause_change(raw, ctx, own_clauses) -> ClauseChangeEntry:
@@ -164,9 +222,31 @@ def _clause_change(raw, ctx, own_clauses) -> ClauseChangeEntry:
     if own_clauses and by not in own_clauses:
         raise CatalogError(f"{ctx}：by “{by}” 不是本文件的条款")
     text = str(raw.get("text") or "")
-    if action == "change" and not text:
-        raise CatalogError(f"{ctx}：action 为 change 时须写修改后的 text")
-    return ClauseChangeEntry(_text(raw, "clause", ctx), action, by, text)
+    units = _unit_changes(raw.get("units"), ctx)
+    if action == "change" and not (text or units):
+        raise CatalogError(f"{ctx}：action 为 change 时须写修改后的 text 或责任单位的修改 units")
+    return ClauseChangeEntry(_text(raw, "clause", ctx), action, by, text, units)
+
+
+def _unit_changes(raw, ctx) -> dict:
+    """{"remove": [unit, ...], "rename": {old: new}}: what an amendment does to a clause's responsible units."""
+    if not raw:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - {"remove", "rename"}:
+        raise CatalogError(f"{ctx}：units 只能写 remove（删除的责任单位）和 rename（原名: 新名）")
+    units = {}
+    remove = raw.get("remove") or []
+    if not isinstance(remove, list) or not all(str(u or "").strip() for u in remove):
+        raise CatalogError(f"{ctx}：units.remove 应为责任单位名称的列表")
+    if remove:
+        units["remove"] = [str(u).strip() for u in remove]
+    rename = raw.get("rename") or {}
+    if not isinstance(rename, dict) or not all(str(k or "").strip() and str(v or "").strip()
+                                               for k, v in rename.items()):
+        raise CatalogError(f"{ctx}：units.rename 应为“原名: 新名”的映射")
+    if rename:
+        units["rename"] = {str(k).strip(): str(v).strip() for k, v in rename.items()}
+    return units
 
 
 def _clause(raw, ctx) -> ClauseEntry:
@@ -207,6 +287,10 @@ def _rule(raw, ctx, defaults) -> Rule:
     if any(p.payer == LOCAL for p in payers) and not raw.get("split"):
         raise CatalogError(f"{ctx}：出资方含 {LOCAL} 时须写 split（分担比例表）")
     valid_from = _date(raw, "valid_from", ctx, required=False) or defaults.get("effective_from")
+    # A rule starting on its document's estimated effective date is itself estimated.
+    estimate = defaults.get("effective_from_estimate") or ""
+    if not estimate or valid_from != defaults.get("effective_from"):
+        estimate = ""
     if valid_from is None:
         raise CatalogError(f"{ctx}：缺少 valid_from，文件也没有 effective_from")
     valid_to = _date(raw, "valid_to", ctx, required=False)
@@ -218,7 +302,8 @@ def _rule(raw, ctx, defaults) -> Rule:
     return Rule(key=key, kind=kind, title=_text(raw, "title", ctx),
                 jurisdiction=str(raw.get("jurisdiction") or defaults["jurisdiction"]), citation=citation,
                 valid_from=valid_from, valid_to=valid_to, amount=amount, payers=payers, params=params,
-                split=raw.get("split"), document_status=defaults["status"])
+                split=raw.get("split"), document_status=defaults["status"], note=str(raw.get("note") or "").strip(),
+                valid_from_estimate=estimate)
 
 
 def _change(raw, ctx, clause_paths, key, number) -> RuleChange:
@@ -267,10 +352,19 @@ def check_references(catalog: Catalog):
                 raise CatalogError(f"{document.source_file}（{rule.key}）：split “{rule.split}” 未定义")
         if document.clause_changes:
             target = catalog.document(document.amends)
-            paths = {c.path for c in target.clauses}
+            paths = {c.path: c for c in target.clauses}
             for change in document.clause_changes:
                 if change.clause not in paths:
                     raise CatalogError(f"{document.source_file}：修改的条款 “{change.clause}” 不在 {target.number} 中")
+                # A unit the amendment removes or renames must be one the clause lists: no invented units.
+                listed = set(paths[change.clause].responsible_units)
+                for unit in [*change.units.get("remove", []), *change.units.get("rename", {})]:
+                    if unit not in listed:
+                        raise CatalogError(f"{document.source_file}：{change.by} 修改的责任单位“{unit}”"
+                                           f"不在 {target.number} {change.clause} 的责任单位中")
+        for condition in document.local_conditions:
+            if condition.rule_key not in rule_keys:
+                raise CatalogError(f"{document.source_file}：local_conditions 所指规则 “{condition.rule_key}” 不存在")
         if document.amendment:
             for change in document.amendment.changes:
                 if change.rule_key not in rule_keys:

@@ -4,6 +4,7 @@ The YAML files under policies/data/documents are the reviewed source; `manage.py
 load_policies` copies them here, where staff can read them and correct a rule in
 the admin (validated by the same catalog parser the files go through).
 """
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,17 @@ class PolicyDocument(models.Model):
                                      related_name="policy_documents")
     issued_on = models.DateField(_("印发日期"), null=True, blank=True)
     effective_from = models.DateField(_("生效日期"), null=True, blank=True)
+    # A document not among the sources has its effective date estimated (e.g. from the year in its
+    # number); pages and decisions say so until staff correct it. A correction keeps who, when and
+    # why, and `load_policies` no longer overwrites the date from the file.
+    effective_from_estimated = models.BooleanField(_("生效日期为推定"), default=False)
+    effective_from_basis = models.CharField(_("推定依据"), max_length=200, blank=True,
+                                            help_text=_("如 按文号年份推定"))
+    effective_from_corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("生效日期更正人"),
+                                                    null=True, blank=True, on_delete=models.SET_NULL,
+                                                    related_name="+")
+    effective_from_corrected_at = models.DateTimeField(_("生效日期更正时间"), null=True, blank=True)
+    effective_from_correction_reason = models.CharField(_("生效日期更正依据"), max_length=500, blank=True)
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=DocumentStatus.choices)
     amends = models.ForeignKey("self", verbose_name=_("修改的文件"), null=True, blank=True, on_delete=models.PROTECT,
@@ -47,6 +59,10 @@ class PolicyDocument(models.Model):
 
     def __str__(self):
         return f"{self.number}《{self.title}》"
+
+    @property
+    def effective_from_corrected(self) -> bool:
+        return self.effective_from_corrected_at is not None
 
     def clean(self):
         if self.status == DocumentStatus.IN_FORCE and self.effective_from is None:
@@ -78,11 +94,24 @@ class ClauseChange(models.Model):
     action = models.CharField(_("修改方式"), max_length=10, choices=[("delete", _("删除")), ("change", _("修改"))])
     by_clause = models.CharField(_("依据修改意见条目"), max_length=20)
     new_text = models.TextField(_("修改后文字"), blank=True)
+    unit_changes = models.JSONField(_("责任单位修改"), default=dict, blank=True,
+                                    help_text=_('如 {"remove": ["市统计局"], "rename": {"市金融办": "市政府办"}}'))
 
     class Meta:
         verbose_name = _("条款修改")
         verbose_name_plural = _("条款修改")
-        constraints = [models.UniqueConstraint(fields=["amendment", "clause"], name="clause_change_unique")]
+        ordering = ["amendment", "clause__position", "pk"]
+        # Two items of one amendment may touch the same clause (e.g. 阳泉修改意见 2 and 15 on 二(二)1).
+        constraints = [models.UniqueConstraint(fields=["amendment", "clause", "by_clause"],
+                                               name="clause_change_unique_per_item")]
+
+    @property
+    def unit_change_lines(self) -> list[str]:
+        changes = self.unit_changes or {}
+        lines = [_("删除“%(unit)s”") % {"unit": unit} for unit in changes.get("remove", [])]
+        lines += [_("“%(old)s”改为“%(new)s”") % {"old": old, "new": new}
+                  for old, new in (changes.get("rename") or {}).items()]
+        return lines
 
 
 class IncentiveRule(models.Model):
@@ -102,6 +131,7 @@ class IncentiveRule(models.Model):
     params = models.JSONField(_("参数"), default=dict, blank=True)
     split = models.CharField(_("分担比例表"), max_length=40, blank=True)
     cited_as = models.CharField(_("引用文号"), max_length=120, blank=True)
+    note = models.TextField(_("说明"), blank=True, help_text=_("如何理解条款、条件的依据等"))
     history = HistoricalRecords()
 
     class Meta:
@@ -117,7 +147,7 @@ class IncentiveRule(models.Model):
             "key": self.key, "kind": self.kind, "title": self.title, "clause": self.clause.path,
             "jurisdiction": self.jurisdiction.key, "valid_from": self.valid_from, "valid_to": self.valid_to,
             "amount": self.amount, "payers": self.payers, "params": self.params, "split": self.split or None,
-            "cited_as": self.cited_as or None,
+            "cited_as": self.cited_as or None, "note": self.note,
         }
 
     def clean(self):
@@ -134,6 +164,31 @@ class IncentiveRule(models.Model):
             raise ValidationError(str(error)) from error
         if self.split and not FundingSplitTable.objects.filter(key=self.split).exists():
             raise ValidationError({"split": _("分担比例表“%(key)s”不存在") % {"key": self.split}})
+
+
+class LocalCondition(models.Model):
+    """A document's clause on a rule of a higher-level document (e.g. 孝义 三(四) on the 山西
+    provincial award): cited beside the rule, and its exclusions applied, only in the issuing
+    document's jurisdiction subtree while that document is in force."""
+
+    document = models.ForeignKey(PolicyDocument, verbose_name=_("发文文件"), on_delete=models.CASCADE,
+                                 related_name="local_conditions")
+    clause = models.ForeignKey(Clause, verbose_name=_("条款"), on_delete=models.CASCADE,
+                               related_name="local_conditions")
+    rule = models.ForeignKey(IncentiveRule, verbose_name=_("所涉规则"), on_delete=models.CASCADE,
+                             related_name="local_conditions")
+    excluded = models.JSONField(_("不予奖励的入规类型"), default=dict, blank=True,
+                                help_text=_('入规类型 → 条款原文，如 {"name_change_reentry": "……不予享受财政奖励"}'))
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("地方条款（转述或附加条件）")
+        verbose_name_plural = _("地方条款（转述或附加条件）")
+        ordering = ["document__key", "position"]
+        constraints = [models.UniqueConstraint(fields=["clause", "rule"], name="local_condition_unique")]
+
+    def __str__(self):
+        return f"{self.document.number} {self.clause.path} → {self.rule.key}"
 
 
 class RuleAmendment(models.Model):

@@ -15,6 +15,7 @@ from .types import (
     EnterpriseFacts,
     FundingSplit,
     ListingMilestone,
+    LocalCondition,
     PayerAmount,
     PayerShare,
     PlatformGrade,
@@ -27,6 +28,6 @@ from .versions import rule_versions, version_on
 
 __all__ = [
     "EVALUATORS", "FAIL", "LOCAL", "PASS", "UNKNOWN", "Amendment", "Citation", "Decision", "EnterpriseFacts",
-    "FundingSplit", "ListingMilestone", "PayerAmount", "PayerShare", "PlatformGrade", "RecognitionFact",
-    "Refinancing", "Rule", "RuleChange", "evaluate", "rule_versions", "version_on",
+    "FundingSplit", "ListingMilestone", "LocalCondition", "PayerAmount", "PayerShare", "PlatformGrade",
+    "RecognitionFact", "Refinancing", "Rule", "RuleChange", "evaluate", "rule_versions", "version_on",
 ]

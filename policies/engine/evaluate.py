@@ -5,11 +5,12 @@ fail, unknown), the amount and who pays it, the citation of the version used
 and a reason in Chinese. A fact the registry does not hold makes the outcome
 "unknown": the engine never turns missing data into "not eligible".
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Mapping
 
+from enterprises.domain.formatting import plain, wan_yuan, wan_yuan_apart
 from enterprises.domain.scale import ENTRY_KINDS, EXIT, Event, consecutive_years_in_scale, in_scale_on
 
 from .types import (
@@ -32,6 +33,7 @@ ENTRY_KIND_LABELS = {
     "name_change_reentry": "仅变更名称再次入规",
 }
 TREATED_BASIS_LABELS = {"new_project": "新开工（投产）项目入规", "above_quota_conversion": "限（资）上企业转规"}
+SIZE_LABELS = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
 
 
 @dataclass
@@ -62,8 +64,22 @@ def evaluate(facts: EnterpriseFacts, versions: Mapping[str, list[Rule]], year: i
             if removed is not None:
                 decisions.append(removed)
             continue
-        decisions.append(EVALUATORS[history[0].kind](history, ctx))
+        decisions.append(_restated(EVALUATORS[history[0].kind](history, ctx), history, ctx))
     return decisions
+
+
+def _binding(rule: Rule, ctx: Context, day: date):
+    """The other documents' clauses on `rule` that bind this enterprise on `day` (their issuer's subtree only)."""
+    return [c for c in rule.local_conditions if c.binds(ctx.facts.jurisdiction_path, day)]
+
+
+def _restated(decision: Decision, history: list[Rule], ctx: Context) -> Decision:
+    """An award owed here is cited beside the local clauses that restate it (e.g. 孝义 三(四) in 孝义 only)."""
+    if decision.outcome != PASS:
+        return decision
+    day = decision.reference_date or date(ctx.year, 12, 31)
+    extra = tuple(c.citation for c in _binding(history[-1], ctx, day) if c.citation not in decision.also_cited)
+    return replace(decision, also_cited=decision.also_cited + extra) if extra else decision
 
 
 def _removed_before(history, year) -> Decision | None:
@@ -83,6 +99,9 @@ def _next_day(day: date) -> str:
 
 def _decide(rule: Rule, ctx: Context, outcome, reason, amount=None, day=None, also=()) -> Decision:
     payers = _payers(rule, amount, ctx) if outcome == PASS else ()
+    if rule.valid_from_estimate:  # the version's start is not known from the source: say so
+        reason += (f"（生效日期为推定：{rule.citation.document_number}{rule.valid_from_estimate}"
+                   f"为{rule.valid_from.isoformat()}）")
     return Decision(rule.key, rule.title, rule.kind, ctx.year, outcome, _money(amount) if outcome == PASS else None,
                     payers, rule.citation, reason, rule.version_label, day, tuple(also))
 
@@ -92,8 +111,8 @@ def _money(amount):
 
 
 def _wan(amount) -> str:
-    value = Decimal(amount) / 10000
-    return f"{value.normalize():f}万元"
+    # 万元 with 2 decimals and thousands separators, as every page shows money ("5,638.78万元").
+    return wan_yuan(amount)
 
 
 def _payers(rule: Rule, amount, ctx: Context) -> tuple[PayerAmount, ...]:
@@ -171,6 +190,11 @@ def entry_award(history: list[Rule], ctx: Context) -> Decision:
     if entry.kind in excluded:
         return _decide(version, ctx, FAIL, f"{label}（{entry.occurred_on}），按{excluded[entry.kind]}不予奖励",
                        day=entry.occurred_on)
+    for condition in _binding(version, ctx, entry.occurred_on):
+        if entry.kind in condition.excluded:
+            return _decide(version, ctx, FAIL, f"{label}（{entry.occurred_on}），按{condition.citation}"
+                           f"“{condition.excluded[entry.kind]}”，不予奖励", day=entry.occurred_on,
+                           also=[condition.citation])
     also = []
     allowed = set(params.get("entry_kinds", ["first_entry"]))
     if entry.kind == "treated_entry" and "treated_entry" not in allowed and ctx.treated:
@@ -194,7 +218,7 @@ def entry_award(history: list[Rule], ctx: Context) -> Decision:
         if revenue is None:
             return _decide(version, ctx, UNKNOWN, f"{label}，但缺少{ctx.year}年主营业务收入", day=entry.occurred_on)
         if revenue < Decimal(minimum):
-            return _decide(version, ctx, FAIL, f"{ctx.year}年主营业务收入{_wan(revenue)}，未达{_wan(minimum)}",
+            return _decide(version, ctx, FAIL, f"{ctx.year}年主营业务收入{wan_yuan_apart(revenue, minimum)}，未达{_wan(minimum)}",
                            day=entry.occurred_on)
         label += f"，{ctx.year}年主营业务收入{_wan(revenue)}≥{_wan(minimum)}"
     if version.amount is None:
@@ -230,14 +254,27 @@ def continued_in_scale_award(history: list[Rule], ctx: Context) -> Decision:
         if problem is not None:
             return _decide(version, ctx, problem, found)
         also.append(found)
+    sizes = version.params.get("size_classes")
+    if sizes:
+        wanted_size = version.params.get("size_label", "、".join(SIZE_LABELS.get(k, k) for k in sizes))
+        if ctx.facts.size_class is None:
+            return _decide(version, ctx, UNKNOWN, f"连续在规第{nth}年，但未登记企业规模（{wanted_size}），"
+                           f"本条只适用于{wanted_size}工业企业")
+        if ctx.facts.size_class not in sizes:
+            size = SIZE_LABELS.get(ctx.facts.size_class, ctx.facts.size_class)
+            return _decide(version, ctx, FAIL, f"企业规模为{size}，本条只适用于{wanted_size}工业企业")
     if version.params.get("requires_development_sound"):
         sound = ctx.facts.development_sound.get(ctx.year)
         if sound is None:
             return _decide(version, ctx, UNKNOWN, f"连续在规第{nth}年，但未评定{ctx.year}年是否“发展良性”")
         if not sound:
             return _decide(version, ctx, FAIL, f"连续在规第{nth}年，但{ctx.year}年未评为“发展良性”")
-    return _decide(version, ctx, PASS, f"{start.occurred_on.year}年入规，{ctx.year}年为连续在规第{nth}年，"
-                   f"奖励{_wan(version.amount)}", amount=version.amount, day=year_end, also=also)
+    stretch = f"{start.occurred_on.year}年入规，{ctx.year}年为连续在规第{nth}年"
+    if version.amount is None:
+        return _decide(version, ctx, PASS, f"{stretch}；{version.params.get('amount_note', '金额未定')}",
+                       day=year_end, also=also)
+    return _decide(version, ctx, PASS, f"{stretch}，奖励{_wan(version.amount)}", amount=version.amount,
+                   day=year_end, also=also)
 
 
 def _stretch_start(events, year) -> Event:
@@ -326,7 +363,7 @@ def listing_award(history: list[Rule], ctx: Context) -> Decision:
     for milestone in reached:
         version = version_on(history, milestone.on)
         if version is None:
-            lines.append(f"{milestone.on} {milestone.board}/{milestone.stage}：不在本条有效期")
+            lines.append(f"{milestone.on} {_listing_label(rule.params, milestone)}：不在本条有效期")
             continue
         amount = _listing_amount(version.params["schedule"], milestone)
         if amount is None:
@@ -376,7 +413,7 @@ def refinancing_award(history: list[Rule], ctx: Context) -> Decision:
     raised = sum((r.amount for r in qualifying), Decimal(0))
     amount = raised * Decimal(str(params["rate"]))
     cap = Decimal(str(params["yearly_cap"]))
-    reason = f"{ctx.year}年符合条件的再融资{_wan(raised)}，按{Decimal(str(params['rate'])) * 1000:f}‰计{_wan(amount)}"
+    reason = f"{ctx.year}年符合条件的再融资{_wan(raised)}，按{plain(Decimal(str(params['rate'])) * 1000)}‰计{_wan(amount)}"
     if amount > cap:
         amount = cap
         reason += f"，超过年度上限，按{_wan(cap)}"

@@ -32,6 +32,27 @@ class PayerShare:
 
 
 @dataclass(frozen=True)
+class LocalCondition:
+    """A lower-level document's clause on a higher-level rule, e.g. 孝义 三(四) on the 山西
+    provincial award: it restates the rule (cited beside it) and may exclude kinds of entry.
+    It binds only where its issuer governs (the enterprise's jurisdiction path contains
+    `jurisdiction`) and while the issuing document is in force; elsewhere the rule's own
+    wording decides."""
+
+    rule_key: str
+    jurisdiction: str  # the issuing document's jurisdiction
+    citation: Citation  # the issuing document and its clause
+    valid_from: date
+    valid_to: date | None = None
+    excluded: Mapping[str, str] = field(default_factory=dict)  # entry kind → the clause's words
+    document_status: str = "in_force"
+
+    def binds(self, jurisdiction_path: tuple[str, ...], day: date) -> bool:
+        return (self.jurisdiction in jurisdiction_path and self.valid_from <= day
+                and (self.valid_to is None or day <= self.valid_to))
+
+
+@dataclass(frozen=True)
 class Rule:
     """One version of an incentive rule, valid on [valid_from, valid_to]."""
 
@@ -49,6 +70,11 @@ class Rule:
     document_status: str = "in_force"
     deleted_by: Citation | None = None  # set on the last version when an amendment deletes the rule
     changed_by: Citation | None = None  # set on a version an amendment introduced
+    local_conditions: tuple[LocalCondition, ...] = ()  # other documents' clauses on this rule
+    note: str = ""  # how the rule reads its clause (shown to staff; the engine does not use it)
+    # Non-empty when valid_from is an estimate (the issuing document's effective date is not known,
+    # e.g. "按文号年份推定"): every decision on this version says so in its reason.
+    valid_from_estimate: str = ""
 
     def in_force_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -136,6 +162,7 @@ class EnterpriseFacts:
     refinancings: tuple[Refinancing, ...] | None = None
     platform_grades: tuple[PlatformGrade, ...] | None = None
     awards_received: Mapping[str, int] = field(default_factory=dict)  # once-group → year already paid
+    size_class: str | None = None  # large | medium | small | micro (统计上大中小微型企业划分办法); None = not recorded
 
 
 @dataclass(frozen=True)

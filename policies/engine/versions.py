@@ -19,7 +19,10 @@ def rule_versions(rules: Iterable[Rule], amendments: Iterable[Amendment],
             # A draft's own rules exist only in a what-if, from the date it assumes.
             if rule.citation.document_key not in adopt:
                 continue
-            rule = replace(rule, valid_from=adopt[rule.citation.document_key], document_status="adopted")
+            rule = replace(rule, valid_from=adopt[rule.citation.document_key], document_status="adopted",
+                           valid_from_estimate="")
+        if rule.local_conditions:
+            rule = replace(rule, local_conditions=_local_in_force(rule.local_conditions, adopt))
         versions.setdefault(rule.key, []).append(rule)
     for key in versions:
         versions[key].sort(key=lambda r: r.valid_from)
@@ -29,6 +32,19 @@ def rule_versions(rules: Iterable[Rule], amendments: Iterable[Amendment],
                 raise KeyError(f"{amendment.citation} amends unknown rule {change.rule_key}")
             versions[change.rule_key] = _apply(versions[change.rule_key], change, effective, amendment)
     return versions
+
+
+def _local_in_force(conditions, adopt):
+    """Other documents' clauses on a rule: a draft's only when a what-if adopts it (from the
+    date assumed), a repealed document's never."""
+    kept = []
+    for condition in conditions:
+        key = condition.citation.document_key
+        if key in adopt:
+            kept.append(replace(condition, valid_from=adopt[key], document_status="adopted"))
+        elif condition.document_status == "in_force":
+            kept.append(condition)
+    return tuple(kept)
 
 
 def _applicable(amendments, adopt):
@@ -49,8 +65,9 @@ def _apply(history: list[Rule], change, effective: date, amendment: Amendment) -
     history = history[:-1] + [ended]
     if change.action == "change":
         fields = dict(change.changes)
+        # The new version starts on the amendment's date, not on the (possibly estimated) original one.
         history.append(replace(last, valid_from=effective, valid_to=last.valid_to, changed_by=by,
-                               deleted_by=None, **fields))
+                               deleted_by=None, valid_from_estimate="", **fields))
     return history
 
 

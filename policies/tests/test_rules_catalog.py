@@ -2,6 +2,7 @@
 file, the rule and the field; the real catalog is consistent with its sources and the jurisdiction tree."""
 import re
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -262,6 +263,98 @@ def test_duplicate_document_keys_are_refused(tmp_path):
     assert "same" in str(excinfo.value) and "重复" in str(excinfo.value)
 
 
+LOCAL = """
+document:
+  key: l-doc
+  number: 孝政办发测试
+  jurisdiction: "141181"
+  effective_from: 2022-11-25
+  status: in_force
+clauses:
+  - path: 三(四)
+    text: 对已入规退库只变更企业名称再次入规的企业不予享受财政奖励。
+local_conditions:
+  - {{rule: {rule}, clause: {clause}, excluded: {{{kind}: 不予享受财政奖励}}}}
+"""
+
+
+def test_a_local_condition_binds_in_its_documents_jurisdiction_from_its_effective_date(tmp_path):
+    write(tmp_path, "a.yaml", doc_text(key="a-doc"))
+    write(tmp_path, "l.yaml", LOCAL.format(rule="r1", clause="三(四)", kind="name_change_reentry"))
+    catalog = load_catalog(tmp_path)
+    [rule] = catalog.rules
+    [condition] = rule.local_conditions
+    assert (condition.jurisdiction, condition.valid_from, str(condition.citation)) == (
+        "141181", date(2022, 11, 25), "孝政办发测试 三(四)")
+    assert condition.excluded == {"name_change_reentry": "不予享受财政奖励"}
+
+
+def test_a_local_condition_on_an_unknown_rule_is_refused(tmp_path):
+    write(tmp_path, "a.yaml", doc_text(key="a-doc"))
+    write(tmp_path, "l.yaml", LOCAL.format(rule="no-such-rule", clause="三(四)", kind="name_change_reentry"))
+    with pytest.raises(CatalogError) as excinfo:
+        load_catalog(tmp_path)
+    assert "l.yaml" in str(excinfo.value) and "no-such-rule" in str(excinfo.value) and "不存在" in str(excinfo.value)
+
+
+def test_a_local_condition_with_an_unknown_entry_kind_or_clause_is_refused():
+    message = refused(LOCAL.format(rule="r1", clause="三(四)", kind="spin_off"), "l.yaml")
+    assert "l.yaml local_conditions[0]" in message and "spin_off" in message and "name_change_reentry" in message
+    message = refused(LOCAL.format(rule="r1", clause="九", kind="reentry"), "l.yaml")
+    assert "clause “九” 不在本文件的 clauses 中" in message
+
+
+TARGET = """
+document:
+  key: a-doc
+  number: 原文
+  jurisdiction: "140300"
+  effective_from: 2021-01-01
+  status: in_force
+clauses:
+  - path: 二(二)4
+    text: 实行市级奖励配套政策。
+    responsible_units: [市统计局]
+"""
+UNITS = """
+document:
+  key: b-doc
+  number: 修改意见
+  jurisdiction: "140300"
+  status: draft
+  amends: a-doc
+clauses:
+  - path: "3"
+    text: 将“市统计局”从责任单位中删除。其他责任单位不变。
+clause_changes:
+  - {{clause: 二(二)4, action: change, by: "3"{extra}}}
+"""
+
+
+def test_a_clause_change_may_change_the_responsible_units_only(tmp_path):
+    write(tmp_path, "a.yaml", TARGET)
+    write(tmp_path, "b.yaml", UNITS.format(extra=", units: {remove: [市统计局]}"))
+    [change] = load_catalog(tmp_path).document("b-doc").clause_changes
+    assert (change.action, change.text, change.units) == ("change", "", {"remove": ["市统计局"]})
+
+
+def test_a_unit_change_naming_a_unit_the_clause_does_not_list_is_refused(tmp_path):
+    """An amendment removing or renaming a unit the clause does not have means a unit was invented somewhere."""
+    write(tmp_path, "a.yaml", TARGET)
+    write(tmp_path, "b.yaml", UNITS.format(extra=", units: {rename: {市财政局: 市中小企业发展中心}}"))
+    with pytest.raises(CatalogError) as excinfo:
+        load_catalog(tmp_path)
+    assert "b.yaml" in str(excinfo.value) and "市财政局" in str(excinfo.value) and "二(二)4" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("extra, words", [("", "须写修改后的 text 或责任单位的修改 units"),
+                                          (", units: {add: [市工信局]}", "units 只能写 remove"),
+                                          (", units: {remove: 市统计局}", "units.remove 应为责任单位名称的列表")])
+def test_a_clause_change_without_text_or_with_bad_units_is_refused(extra, words):
+    message = refused(UNITS.format(extra=extra), "b.yaml")
+    assert "b.yaml clause_changes[0]" in message and words in message
+
+
 # -- the real catalog ----------------------------------------------------------------------
 
 REAL = load_catalog()
@@ -318,6 +411,21 @@ def test_every_rule_belongs_to_its_documents_territory(catalog):
     for document in catalog.documents:
         for rule in document.rules:
             assert document.jurisdiction in ancestors(rule.jurisdiction, tree), rule.key
+
+
+def test_every_local_condition_binds_inside_the_rule_it_is_on(catalog):
+    """A document's clause on a higher rule (孝义 三(四) on the 山西 award) binds in the issuer's own subtree,
+    which lies inside the rule's: 孝义 under 山西, 盂县 under 山西 and 阳泉."""
+    tree = jurisdiction_tree()
+    rules = {r.key: r for r in catalog.rules}
+    conditions = catalog.local_conditions
+    assert {(c.citation.document_key, c.rule_key) for c in conditions} >= {
+        ("xiaoyi-2022-44", "shanxi-first-entry"), ("yuxian-2024-1", "yangquan-first-entry")}
+    for condition in conditions:
+        document = catalog.document(condition.citation.document_key)
+        assert condition.jurisdiction == document.jurisdiction, condition
+        assert rules[condition.rule_key].jurisdiction in ancestors(condition.jurisdiction, tree), condition
+        assert condition in rules[condition.rule_key].local_conditions
 
 
 def test_the_pingdingshan_split_covers_all_twelve_county_level_units(catalog):

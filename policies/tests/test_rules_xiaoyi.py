@@ -38,7 +38,8 @@ def test_三四_first_entry_gets_300000_from_the_provincial_budget(decide):
     assert decision.citation.document_key == "shanxi-2020-38"
     assert decision.citation.document_number == "晋办发〔2020〕38号"
     assert decision.reference_date == date(2023, 6, 1)
-    assert decision.also_cited == ()
+    # Issue 10 item 1: 孝义's restatement is cited beside the provincial rule, in 孝义 only.
+    assert [str(c) for c in decision.also_cited] == ["孝政办发[2022]44号 三(四)"]
 
 
 def test_三四_the_provincial_award_is_for_the_entry_year_only(decide):
@@ -79,7 +80,7 @@ def test_二二_a_new_project_entry_counts_as_小升规_for_the_provincial_award
     award = decisions["shanxi-first-entry"]
     assert award.outcome == "pass" and award.amount == Decimal("300000.00")
     assert payers(award) == [("山西省财政", Decimal("300000.00"))]
-    assert [str(c) for c in award.also_cited] == ["孝政办发[2022]44号 二(二)"]
+    assert [str(c) for c in award.also_cited] == ["孝政办发[2022]44号 二(二)", "孝政办发[2022]44号 三(四)"]
     assert award.also_cited[0].document_key == "xiaoyi-2022-44"
     assert "新开工" in award.reason
     assert decisions["xiaoyi-treated-new-project"].outcome == "pass"
@@ -91,7 +92,7 @@ def test_二三_an_above_quota_conversion_counts_as_小升规_for_the_provincial
     decisions = decide(treated(date(2023, 6, 1), "above_quota_conversion"), 2023)
     award = decisions["shanxi-first-entry"]
     assert award.outcome == "pass" and award.amount == Decimal("300000.00")
-    assert [c.clause for c in award.also_cited] == ["二(三)"]
+    assert [c.clause for c in award.also_cited] == ["二(三)", "三(四)"]
     assert "限（资）上企业转规" in award.reason
     assert decisions["xiaoyi-treated-conversion"].outcome == "pass"
     assert decisions["xiaoyi-treated-new-project"].outcome == "fail"
@@ -125,7 +126,7 @@ def test_二二_the_孝义_treated_clause_does_not_reach_盂县(decide):
 def test_二二_a_treated_entry_on_the_effective_date_counts(decide):
     """二(二) in force from 2022-11-25 (本实施意见自发布之日起施行): an entry that day counts."""
     decision = decide(treated(XIAOYI_EFFECTIVE, "new_project"), 2022)["shanxi-first-entry"]
-    assert decision.outcome == "pass" and [c.clause for c in decision.also_cited] == ["二(二)"]
+    assert decision.outcome == "pass" and [c.clause for c in decision.also_cited] == ["二(二)", "三(四)"]
 
 
 def test_二二_a_treated_entry_before_the_effective_date_does_not_count_for_the_provincial_award(decide):
