@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 
 from config.api_docs import ApiDocsView, ApiSchemaView
 from enterprises.web_auth import PortalAuthenticationForm
+from reports import views as report_views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -22,9 +23,12 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("incentives/", include("incentives.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("dashboard/", include("reports.urls")),
+    path("reports/", include("reports.report_urls")),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
-    path("", RedirectView.as_view(pattern_name="enterprises:list", permanent=False)),
+    # Leaders land on the dashboard, everyone else on the enterprise list (reports.views.home).
+    path("", report_views.home, name="home"),
 ]
 
 handler404 = "config.errors.not_found"

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "policies",
     "incentives",
     "monitoring",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -95,7 +96,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "enterprises:list"
+LOGIN_REDIRECT_URL = "home"  # leaders go on to the dashboard (reports.views.home)
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
