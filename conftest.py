@@ -3,6 +3,8 @@
 People (healthchecks style):
   - 小李 (xiaoyi_clerk): SME-center clerk of 孝义市
   - 小王 (yuxian_clerk): SME-center clerk of 盂县
+  - 老陈 (yuxian_chief): head of the 盂县 center, approves what 小王 reviewed (a second clerk)
+  - 小周 (yuxian_finance): 盂县 finance (财政拨付人员), reads like a leader, records payments
   - 老赵 (yangquan_leader): leader of 阳泉市, read-only over 盂县 and the rest of 阳泉
   - 小孙 (yuxian_department_user): staff of 盂县工信局, sees that department's enterprises only
   - 钱总 (enterprise_user): account of one 盂县 enterprise
@@ -104,6 +106,16 @@ def yuxian_clerk(jurisdictions):
 
 
 @pytest.fixture
+def yuxian_chief(jurisdictions):
+    return _user("laochen", Role.CENTER_STAFF, jurisdiction=jurisdictions["yuxian"], first_name="陈刚")
+
+
+@pytest.fixture
+def yuxian_finance(jurisdictions):
+    return _user("xiaozhou", Role.FINANCE, jurisdiction=jurisdictions["yuxian"], first_name="周丽")
+
+
+@pytest.fixture
 def yangquan_leader(jurisdictions):
     return _user("laozhao", Role.LEADER, jurisdiction=jurisdictions["yangquan"])
 
@@ -130,11 +142,11 @@ def admin_user(db):
 
 @pytest.fixture
 def all_personas(xiaoyi_clerk, yuxian_clerk, yangquan_leader, yuxian_department_user, enterprise_user,
-                 api_client_user):
+                 api_client_user, yuxian_finance):
     return {
         "xiaoyi_clerk": xiaoyi_clerk, "yuxian_clerk": yuxian_clerk, "yangquan_leader": yangquan_leader,
         "yuxian_department_user": yuxian_department_user, "enterprise_user": enterprise_user,
-        "api_client": api_client_user,
+        "api_client": api_client_user, "yuxian_finance": yuxian_finance,
     }
 
 
@@ -146,6 +158,7 @@ VISIBLE = {
     "yuxian_department_user": {"yu_gxj"},
     "enterprise_user": {"yu_gxj"},
     "api_client": {"yu_gxj", "yu_other"},
+    "yuxian_finance": {"yu_gxj", "yu_other"},
 }
 WRITERS = {"xiaoyi_clerk", "yuxian_clerk", "yuxian_department_user"}
 

@@ -2,6 +2,10 @@
 
 Every view, export, API endpoint and admin page reaches enterprises through
 these helpers. One condition per line, so coverage shows each branch is tested.
+
+Leaders, API clients and finance users (财政拨付人员) see their jurisdiction's subtree
+and change nothing in the registry; finance records payments in the entitlement ledger,
+which incentives/domain/signoff.py rules on.
 """
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -107,3 +111,25 @@ def can_assign_department(user, department) -> tuple[bool, str]:
     if department is not None and department.pk == user.department_id:
         return True, ""
     return False, _("责任单位须为“%(name)s”，否则该企业将不在您的管辖范围内") % {"name": user.department.name}
+
+
+def can_correct_documents_of(user, jurisdiction: Jurisdiction) -> tuple[bool, str]:
+    """May the user correct a policy document issued for `jurisdiction` (e.g. its effective date)?
+    SME-center staff of that jurisdiction or of one above it, and superusers. A center clerk
+    below or beside it is told nothing more than that it is out of reach (views answer 404)."""
+    if not user.is_authenticated or not user.is_active:
+        return False, _("请先登录")
+    if user.is_superuser:
+        return True, ""
+    if user.role != Role.CENTER_STAFF:
+        return False, _("只有中小企业服务中心工作人员可以更正政策文件")
+    if user.jurisdiction_id is None:
+        return False, _("该文件不在您的管辖范围内")
+    if not jurisdiction.path.startswith(user.jurisdiction.path):
+        return False, _("该文件不在您的管辖范围内")
+    return True, ""
+
+
+def may_correct_documents(user) -> bool:
+    """The role part of can_correct_documents_of: the others get a 403, not a 404."""
+    return user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.CENTER_STAFF)

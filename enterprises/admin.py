@@ -104,6 +104,11 @@ class EnterpriseAdmin(ScopedAdmin):
             services.name_change_record(obj, form.initial["name"], obj.name, timezone.localdate(),
                                          user=request.user)
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Recognition and formset.has_changed():
+            services.facts_changed(form.instance)  # the awards depend on recognitions
+
     @admin.display(description=_("当前库"), ordering="current_pool")
     def current_pool_label(self, obj):
         return Pool(obj.current_pool).label if obj.current_pool else "—"
@@ -152,6 +157,21 @@ class RecognitionAdmin(ScopedAdmin):
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     raw_id_fields = ["enterprise"]
 
+    # The awards depend on recognitions: a change here awaits the next 免申即享 batch, as in the portal.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.facts_changed(obj.enterprise)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.facts_changed(obj.enterprise)
+
+    def delete_queryset(self, request, queryset):
+        enterprises = list(Enterprise.objects.filter(pk__in=queryset.values("enterprise_id")))
+        super().delete_queryset(request, queryset)
+        for enterprise in enterprises:
+            services.facts_changed(enterprise)
+
 
 class DepartmentNameInline(admin.TabularInline):
     model = DepartmentName
@@ -175,7 +195,7 @@ class DepartmentAdmin(SimpleHistoryAdmin):
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(SimpleHistoryAdmin):
-    list_display = ["indented_name", "code", "level", "key"]
+    list_display = ["indented_name", "code", "level", "key", "duty_separation", "staff_may_record_payment"]
     list_filter = ["level"]
     search_fields = ["name", "code", "key"]
     readonly_fields = ["path"]

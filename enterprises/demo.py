@@ -27,6 +27,8 @@ from simple_history.utils import bulk_create_with_history
 from . import services
 from .domain.credit_code import CHARSET
 from .domain.credit_code import make as make_credit_code
+from .domain.formatting import wan_yuan
+from .domain.size import industrial_size_class
 from .models import (
     AnnualAttestation,
     Contact,
@@ -113,7 +115,7 @@ GIVEN_NAMES = ("建国 志强 丽华 海燕 国庆 文军 晓东 秀英 伟 芳 
                "建华 红梅 玉兰 志刚 永红 春生 宏伟 俊峰 建军 淑珍 雪梅 卫东 晓明 立新").split()
 STREETS = ["工业园区", "产业园", "建设路", "北环路", "迎宾大道", "新华街", "东环路", "工业路", "兴业街", "园区大道"]
 CATEGORY_WEIGHTS = [
-    (EnterpriseCategory.BELOW_SCALE_INDUSTRY, 84), (EnterpriseCategory.NEW_PROJECT, 5),
+    (EnterpriseCategory.INDUSTRY, 84), (EnterpriseCategory.NEW_PROJECT, 5),
     (EnterpriseCategory.SOLE_PROPRIETOR, 5), (EnterpriseCategory.ABOVE_QUOTA_TRADE, 2),
     (EnterpriseCategory.QUALIFIED_CONSTRUCTION, 2), (EnterpriseCategory.ABOVE_SCALE_SERVICE, 2),
 ]
@@ -195,7 +197,7 @@ def _yuan(value) -> Decimal:
 
 
 def _wan(value: Decimal) -> str:
-    return f"{(value / WAN).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}万元"
+    return wan_yuan(value)  # 万元 with 2 decimals, as every page shows money
 
 
 def department_key(place: str, industry_code: str) -> str | None:
@@ -203,7 +205,10 @@ def department_key(place: str, industry_code: str) -> str | None:
 
     盂县 splits its targets by department (盂促企组办发[2024]1号 二): the zone, coal
     (县能源局), non-coal mines (县应急局), concrete (县住建局) and the rest (县工信局).
-    平顶山's counties have no departments in the tree, so their enterprises have none.
+    孝义: the zone's 管委会, 市能源局 for coal and power, 市工信局 for the rest (孝政办发[2022]44号
+    二(二)、四(十八)). 平顶山: each county government, or the zone's 管委会, which answer for their
+    enterprises (平政办〔2022〕15号 附件2 三(一)、五(二)). 顺城: 经济开发区经发局 in the zone,
+    区工信局 elsewhere (顺城区方案 三(一)1).
     """
     zone = place.endswith("-kfq")
     if place.startswith("140322"):
@@ -224,6 +229,8 @@ def department_key(place: str, industry_code: str) -> str | None:
         return "140300-gxqgwh"
     if place.startswith("210411"):
         return "210411-kfqjfj" if zone else "210411-gxj"
+    if place.startswith("4104"):
+        return f"{place}-gwh" if place.startswith("410400-") else f"{place}-rmzf"
     return None
 
 
@@ -249,12 +256,14 @@ def demo_plan(size_factor: float = 1.0, seed: int = SEED, division_codes: dict |
             _plan_recognitions(plan, rng)
             plans.append(plan)
     _plan_special_cases(plans)
+    _plan_recent_builds(plans, seed, division_codes, codes, names)
     for plan in plans:
         plan.steps.sort(key=lambda s: s.on)  # stable: same-day steps keep the order they were planned in
     return plans
 
 
-def _plan_enterprise(rng, serial, place, prefix, address, division, codes, names) -> EnterprisePlan:
+def _plan_enterprise(rng, serial, place, prefix, address, division, codes, names, category=None,
+                     started: date | None = None) -> EnterprisePlan:
     while True:  # the organisation-code part: "MA…" for post-2015 registrations, digits before
         body = "MA" + "".join(rng.choice(CHARSET) for _ in range(6)) if rng.random() < 0.6 else \
             "".join(rng.choice("0123456789") for _ in range(8))
@@ -262,7 +271,7 @@ def _plan_enterprise(rng, serial, place, prefix, address, division, codes, names
         if code not in codes:
             codes.add(code)
             break
-    category = rng.choices([c for c, _w in CATEGORY_WEIGHTS], [w for _c, w in CATEGORY_WEIGHTS])[0]
+    category = category or rng.choices([c for c, _w in CATEGORY_WEIGHTS], [w for _c, w in CATEGORY_WEIGHTS])[0]
     regional = REGIONAL_INDUSTRIES.get(place[:4], [])
     industry_code = rng.choice(regional) if regional and rng.random() < 0.35 else rng.choice(sorted(INDUSTRIES))
     word = INDUSTRIES[industry_code][0]
@@ -286,7 +295,7 @@ def _plan_enterprise(rng, serial, place, prefix, address, division, codes, names
     else:  # in scale since before 2024
         base, growth = rng.uniform(21e6, 80e6), rng.uniform(-0.05, 0.25)
     if category == EnterpriseCategory.NEW_PROJECT:
-        start = date(2024, 4, 1) + timedelta(days=31 * rng.randrange(18))
+        start = started or date(2024, 4, 1) + timedelta(days=31 * rng.randrange(18))
         registered, established = date(start.year, start.month, 1), date(start.year - 1, rng.randint(1, 12), 1)
     else:
         registered, established = REGISTERED_ON, date(rng.randint(2003, 2021), rng.randint(1, 12), rng.randint(1, 28))
@@ -490,6 +499,28 @@ def _plan_special_cases(plans: list[EnterprisePlan]):
                                        f.employees, f.reported_at)
 
 
+# New builds that started production in the late summer of 2026, after the pools were last
+# reviewed: registered in the basic pool, they wait for the pool move the October check suggests
+# (“年度新建并有望升规的工业企业” 盂促企组办发[2024]1号 三(二); “新建并有望达产升级” 顺城区方案
+# 三(一)1; “本年度建成投产项目纳入培育库” 孝政办发[2022]44号 四(十七)). Place, month production started.
+RECENT_BUILDS = [("141181-kfq", 9), ("140322-kfq", 8), ("140322-xiushui", 9), ("410421", 8),
+                 ("210411-kfq", 9), ("210411", 8)]
+
+
+def _plan_recent_builds(plans: list[EnterprisePlan], seed: int, division_codes: dict, codes: set, names: set):
+    """Append the RECENT_BUILDS, whatever the size, from a random stream of their own (the
+    enterprises planned before them stay exactly as they were)."""
+    rng = random.Random(seed * 31 + 7)
+    where = {place: (prefix, address) for place, _count, prefix, address in PLACES}
+    for place, month in RECENT_BUILDS:
+        prefix, address = where[place]
+        plan = _plan_enterprise(rng, len(plans) + 1, place, prefix, address,
+                                division_codes.get(place, place.split("-")[0]), codes, names,
+                                category=EnterpriseCategory.NEW_PROJECT, started=date(2026, month, 1))
+        _plan_figures(plan, rng)
+        plans.append(plan)
+
+
 # -- writing ----------------------------------------------------------------------
 
 DEMO_USERS = [
@@ -497,6 +528,9 @@ DEMO_USERS = [
     ("admin", None, None, "系统管理员"),
     ("clerk_xiaoyi", Role.CENTER_STAFF, "141181", "孝义市中小企业服务中心 李敏"),
     ("clerk_yuxian", Role.CENTER_STAFF, "140322", "盂县中小企业发展中心 王芳"),
+    # 盂县 signs off its entitlements with separate duties: 王芳 reviews, 陈刚 approves, 周丽 records payment.
+    ("chief_yuxian", Role.CENTER_STAFF, "140322", "盂县中小企业发展中心主任 陈刚"),
+    ("finance_yuxian", Role.FINANCE, "140322", "盂县财政局 周丽"),
     ("clerk_pds", Role.CENTER_STAFF, "410400", "平顶山市工业和信息化局 张磊"),
     ("clerk_shuncheng", Role.CENTER_STAFF, "210411", "顺城区工信局 刘静"),
     ("dept_yuxian", Role.DEPARTMENT_STAFF, "140322-gxj", "盂县工信局 孙伟"),
@@ -525,6 +559,15 @@ def demo_account_plan(plans: list[EnterprisePlan]) -> EnterprisePlan:
     return next((p for p in yuxian if p.department == "140322-gxj" and not p.late), yuxian[0])
 
 
+def _size_class(plan: EnterprisePlan) -> str | None:
+    """The class the demo enterprise's 2025 figures imply (a clerk records it in the registry)."""
+    year = [f for (y, _m), f in plan.monthly.items() if y == 2025]
+    if len(year) < 12:
+        return None
+    employees = max((f.employees for f in year if f.employees is not None), default=None)
+    return industrial_size_class(employees, sum((f.revenue or 0 for f in year), Decimal(0)))
+
+
 @transaction.atomic
 def demo_load(plans: list[EnterprisePlan]) -> dict:
     """Write the plan; an enterprise already present (same credit code) is left alone."""
@@ -541,7 +584,7 @@ def demo_load(plans: list[EnterprisePlan]) -> dict:
             user=admin, credit_code=plan.credit_code, name=plan.name, jurisdiction=places[plan.place],
             department=departments.get(plan.department), industry_code=plan.industry_code, category=plan.category,
             legal_representative=plan.legal_representative, address=plan.address,
-            established_on=plan.established_on, on=plan.registered_on)
+            established_on=plan.established_on, on=plan.registered_on, size_class=_size_class(plan) or "")
         created += 1
         for step in plan.steps:
             if step.kind == "pool":
@@ -591,7 +634,7 @@ def _ensure_users(account_plan: EnterprisePlan) -> int:
             continue
         user = User(username=username, role=role, first_name=display_name, email=f"{username}@demo.example.cn",
                     is_staff=False)
-        if role in (Role.CENTER_STAFF, Role.LEADER, Role.API_CLIENT):
+        if role in (Role.CENTER_STAFF, Role.LEADER, Role.API_CLIENT, Role.FINANCE):
             user.jurisdiction = Jurisdiction.objects.get(key=scope)
         elif role == Role.DEPARTMENT_STAFF:
             user.department = Department.objects.get(key=scope)

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import access
@@ -10,6 +11,7 @@ from .models import (
     Enterprise,
     EnterpriseCategory,
     Jurisdiction,
+    JurisdictionLevel,
     Pool,
     Role,
     ScaleEventKind,
@@ -44,21 +46,22 @@ class EnterpriseForm(forms.ModelForm):
     class Meta:
         model = Enterprise
         fields = ["credit_code", "name", "jurisdiction", "department", "industry_code", "category",
-                  "legal_representative", "address", "established_on"]
+                  "size_class", "legal_representative", "address", "established_on"]
         widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         visible = access.jurisdictions_visible_to(user)
         self.fields["jurisdiction"].queryset = visible
-        self.fields["department"].queryset = Department.objects.filter(
-            jurisdiction__in=Jurisdiction.objects.filter(
-                path__in=_ancestor_paths(visible))).select_related("jurisdiction")
         if user.role == Role.DEPARTMENT_STAFF and not user.is_superuser:
             # Their own unit only: anything else would take the enterprise out of their scope.
             self.fields["department"].queryset = Department.objects.filter(pk=user.department_id)
             self.fields["department"].required = True
             self.fields["department"].empty_label = None
+        else:
+            departments = assignable_departments(user, current=self.instance.department_id)
+            self.fields["department"].queryset = departments
+            self.fields["department"].choices = department_choices(user, departments)
         if self.instance.pk:
             self.fields["credit_code"].disabled = True
         self.user = user
@@ -81,13 +84,54 @@ class EnterpriseForm(forms.ModelForm):
                                     code="unique")
 
 
-def _ancestor_paths(jurisdictions):
-    paths = set()
-    for path in jurisdictions.values_list("path", flat=True):
-        keys = [k for k in path.split("/") if k]
-        for i in range(1, len(keys) + 1):
-            paths.add("/" + "/".join(keys[:i]) + "/")
-    return paths
+# Levels that are run by the jurisdiction above them: a town's enterprises are in the charge of its
+# county's departments (盂促企组办发[2024]1号 二 assigns 秀水镇's targets and 县工信局's alike), and a
+# zone's of the county or city whose 管委会 runs it (阳泉高新技术产业开发区管委会 is a 阳泉市 unit).
+RUN_FROM_ABOVE = (JurisdictionLevel.TOWN, JurisdictionLevel.ZONE)
+
+
+def assignable_departments(user, *, current=None):
+    """The responsible units (责任单位) a user may put an enterprise under.
+
+    Units of the user's own jurisdiction and of those below it; for a user of a town or zone
+    also the units of the county (or city) above that runs it. Not the city's and province's
+    bodies above a county: no seed document makes them answer for an individual enterprise.
+    The documents put that at the county: 盂县 splits its targets by the department in charge of
+    each trade (盂促企组办发[2024]1号 二), 平顶山 makes each county government answer for its
+    enterprises (平政办〔2022〕15号 附件2 五(二)), 孝义 and 顺城 name their own 市/区 units; the
+    provincial and city units in the tree are named for awards, finance, statistics or a renaming
+    (e.g. 山西省民营经济发展局, 阳泉修改意见 第10条). `current`, the enterprise's unit now,
+    stays selectable so that saving the form never drops it.
+    """
+    units = Department.objects.select_related("jurisdiction")
+    if user.is_superuser:
+        return units.all()
+    visible = access.jurisdictions_visible_to(user)
+    scope = Q(jurisdiction__in=visible)
+    own = user.jurisdiction if user.jurisdiction_id else None
+    while own is not None and own.level in RUN_FROM_ABOVE and own.parent_id:
+        own = own.parent
+        scope |= Q(jurisdiction=own)
+    if current:
+        scope |= Q(pk=current)
+    return units.filter(scope)
+
+
+def department_choices(user, departments):
+    """The units grouped by jurisdiction (an <optgroup> each): the user's own jurisdiction first,
+    then the ones below it in tree order, then the ones above. Each unit named once."""
+    own_path = user.jurisdiction.path if user.jurisdiction_id else "/"
+    groups: dict = {}
+    for unit in sorted(departments, key=lambda d: (d.jurisdiction.path, d.name)):
+        groups.setdefault(unit.jurisdiction, []).append((unit.pk, str(unit)))
+
+    def rank(jurisdiction):
+        if jurisdiction.path == own_path:
+            return 0
+        return 1 if jurisdiction.path.startswith(own_path) else 2
+
+    ordered = sorted(groups, key=lambda j: (rank(j), j.path))
+    return [("", "---------")] + [(j.name, groups[j]) for j in ordered]
 
 
 FIGURE_FIELDS = ("revenue", "output_value", "tax", "electricity_kwh", "employees")
@@ -185,10 +229,22 @@ class EnterpriseFilterForm(forms.Form):
                                  required=False)
     in_scale = forms.ChoiceField(label=_("规模"), required=False,
                                  choices=[("", _("全部")), ("1", _("规上")), ("0", _("规下"))])
+    department = forms.ModelChoiceField(label=_("责任单位"), queryset=Department.objects.none(), required=False,
+                                        to_field_name="key")
+    # The lists behind the dashboard's figures (reports/): carried in the address, not shown as fields.
+    as_of = forms.DateField(label=_("规模、库状态日期"), required=False, widget=forms.HiddenInput)
+    change = forms.ChoiceField(label=_("变动"), required=False, widget=forms.HiddenInput, choices=[
+        ("", ""), ("entry", _("入规")), ("exit", _("退规")), ("pool_in", _("入库")), ("pool_out", _("出库"))])
+    change_pool = forms.ChoiceField(label=_("变动库"), required=False, widget=forms.HiddenInput,
+                                    choices=[("", "")] + list(Pool.choices))
+    change_from = forms.DateField(label=_("变动日期起"), required=False, widget=forms.HiddenInput)
+    change_to = forms.DateField(label=_("变动日期止"), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"].queryset = access.jurisdictions_visible_to(user)
+        self.fields["department"].queryset = Department.objects.filter(
+            jurisdiction__in=access.jurisdictions_visible_to(user)).select_related("jurisdiction")
 
     def selector_kwargs(self) -> dict:
         if not self.is_valid():
@@ -196,4 +252,21 @@ class EnterpriseFilterForm(forms.Form):
         data = self.cleaned_data
         in_scale = {"1": True, "0": False}.get(data["in_scale"])
         return {"search": data["q"].strip(), "jurisdiction": data["jurisdiction"], "pool": data["pool"],
-                "category": data["category"], "in_scale": in_scale}
+                "category": data["category"], "in_scale": in_scale, "department": data["department"],
+                "as_of": data["as_of"], "change": data["change"], "change_pool": data["change_pool"],
+                "change_from": data["change_from"], "change_to": data["change_to"]}
+
+    def hidden_filter_text(self) -> str:
+        """The filters carried in the address (from a dashboard figure), in words; "" when none."""
+        if not self.is_valid():
+            return ""
+        data, parts = self.cleaned_data, []
+        if data["change"]:
+            what = dict(self.fields["change"].choices)[data["change"]]
+            if data["change_pool"]:
+                what = f"{what}（{dict(Pool.choices)[data['change_pool']]}）"
+            span = "—".join(str(d) for d in (data["change_from"], data["change_to"]) if d)
+            parts.append(f"{span} {what}".strip())
+        if data["as_of"]:
+            parts.append(_("规模、库状态截至%(day)s") % {"day": data["as_of"]})
+        return "；".join(str(p) for p in parts)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .domain import credit_code, reporting
+from .domain.formatting import person
+from .domain.units import unit_name
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 WAN = Decimal("10000")
@@ -50,6 +52,14 @@ class Jurisdiction(models.Model):
         _("月度数据报送截止日"), null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(reporting.MAX_DEADLINE_DAY)],
         help_text=_("次月几日前（含当日）须报送上月数据；留空则沿用上级区域的设置，都未设置为每月10日"))
+    # Sign-off of the entitlement ledger (incentives/domain/signoff.py), inherited down the tree
+    # like the deadline day: the nearest jurisdiction that sets one decides.
+    duty_separation = models.BooleanField(
+        _("奖补兑现职责分离"), null=True, blank=True,
+        help_text=_("开启时审批人须不同于初审人，拨付由财政拨付人员登记；关闭时一人可办理全部环节。留空则沿用上级区域的设置，都未设置为开启"))
+    staff_may_record_payment = models.BooleanField(
+        _("中心工作人员可登记拨付"), null=True, blank=True,
+        help_text=_("职责分离开启时，是否也允许未参与初审和审批的中心工作人员登记拨付。留空则沿用上级区域的设置，都未设置为否"))
     history = HistoricalRecords()
 
     class Meta:
@@ -110,7 +120,8 @@ class Department(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.jurisdiction.name}{self.name}" if self.jurisdiction_id else self.name
+        # Named once: 盂县 + 县工信局 is 盂县工信局, 山西省民营经济发展局 already names its province.
+        return unit_name(self.jurisdiction.name, self.name) if self.jurisdiction_id else self.name
 
     def name_on(self, day):
         """The name the department carried on `day` (renames keep the old name)."""
@@ -146,6 +157,7 @@ class Role(models.TextChoices):
     LEADER = "leader", _("领导")
     ENTERPRISE = "enterprise", _("企业用户")
     API_CLIENT = "api_client", _("接口客户端")
+    FINANCE = "finance", _("财政拨付人员")
 
 
 class User(AbstractUser):
@@ -166,12 +178,17 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 
+    def __str__(self):
+        # Staff know each other by name, not by login: forms, pages, e-mails and exports all print this.
+        return person(self)
+
     def clean(self):
         super().clean()
         needs = {
             Role.CENTER_STAFF: ("jurisdiction", _("中小企业服务中心工作人员必须指定所辖区域")),
             Role.LEADER: ("jurisdiction", _("领导必须指定所辖区域")),
             Role.API_CLIENT: ("jurisdiction", _("接口客户端必须指定所辖区域")),
+            Role.FINANCE: ("jurisdiction", _("财政拨付人员必须指定所辖区域")),
             Role.DEPARTMENT_STAFF: ("department", _("责任单位工作人员必须指定责任单位")),
             Role.ENTERPRISE: ("enterprise", _("企业用户必须指定企业")),
         }
@@ -181,12 +198,24 @@ class User(AbstractUser):
 
 
 class EnterpriseCategory(models.TextChoices):
-    BELOW_SCALE_INDUSTRY = "below_scale_industry", _("规下工业")
+    """The kind of entity, not its scale: whether an enterprise is 规上 is its scale status
+    (Enterprise.is_in_scale, kept from scale events). Until 2026-11 the first value was
+    "below_scale_industry" labelled 规下工业, which contradicted the scale of in-scale enterprises."""
+    INDUSTRY = "industry", _("工业企业")
     SOLE_PROPRIETOR = "sole_proprietor", _("个体工商户")
     NEW_PROJECT = "new_project", _("新开工/投产项目")
     ABOVE_QUOTA_TRADE = "above_quota_trade", _("限上批零住餐")
     QUALIFIED_CONSTRUCTION = "qualified_construction", _("资质建筑业")
     ABOVE_SCALE_SERVICE = "above_scale_service", _("规上服务业")
+
+
+class EnterpriseSize(models.TextChoices):
+    """Size class by 《统计上大中小微型企业划分办法（2017）》 (国统字〔2017〕213号); 阳办发[2021]11号 二(二)4
+    pays its continued-in-scale awards to 小微 (small and micro) enterprises only."""
+    LARGE = "large", _("大型")
+    MEDIUM = "medium", _("中型")
+    SMALL = "small", _("小型")
+    MICRO = "micro", _("微型")
 
 
 def validate_credit_code(value):
@@ -219,15 +248,23 @@ class Enterprise(models.Model):
     industry_code = models.CharField(_("国民经济行业代码"), max_length=5, blank=True,
                                      validators=[validate_industry_code])
     category = models.CharField(_("企业类别"), max_length=30, choices=EnterpriseCategory.choices,
-                                default=EnterpriseCategory.BELOW_SCALE_INDUSTRY)
+                                default=EnterpriseCategory.INDUSTRY)
     legal_representative = models.CharField(_("法定代表人"), max_length=40, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    size_class = models.CharField(_("企业规模"), max_length=10, choices=EnterpriseSize.choices, blank=True,
+                                  help_text=_("按《统计上大中小微型企业划分办法（2017）》划分；未登记时依赖规模的奖补结论为“信息不足”"))
     is_in_scale = models.BooleanField(_("规上"), default=False, editable=False,
                                       help_text=_("由规模状态事件推出，不可直接修改"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    history = HistoricalRecords()
+    # Bookkeeping for 免申即享 (enterprises knows no entitlements): the registry's services
+    # stamp `facts_changed_at` when a fact an award depends on changes (recognition, listing,
+    # refinancing, annual attestation, scale event); a batch that evaluates the enterprise
+    # stamps `facts_evaluated_at`. Changed after evaluated = entitlements await the next batch.
+    facts_changed_at = models.DateTimeField(_("奖补相关事实变更时间"), null=True, blank=True, editable=False)
+    facts_evaluated_at = models.DateTimeField(_("免申即享最近重算时间"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["facts_changed_at", "facts_evaluated_at"])
 
     class Meta:
         verbose_name = _("企业")
@@ -236,6 +273,13 @@ class Enterprise(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def facts_pending(self) -> bool:
+        """A fact behind the awards changed since the last 免申即享 batch evaluated the enterprise."""
+        if self.facts_changed_at is None:
+            return False
+        return self.facts_evaluated_at is None or self.facts_evaluated_at < self.facts_changed_at
 
     def clean(self):
         super().clean()
@@ -560,6 +604,15 @@ class PoolMembership(models.Model):
         return f"{self.enterprise} {self.get_pool_display()}"
 
 
+PLATFORM_GRADE_LABELS = {1: _("一等"), 2: _("二等"), 3: _("三等"), 4: _("四等"), 5: _("五等"), 6: _("六等"),
+                         7: _("七等"), 8: _("八等"), 9: _("九等")}
+
+
+def platform_grade_label(grade) -> str:
+    """An annual assessment grade as staff say it: 2 → "二等"."""
+    return str(PLATFORM_GRADE_LABELS.get(grade, grade))
+
+
 class AnnualAttestation(models.Model):
     """Facts assessed once a year that no monthly figure shows: full-capacity
     production (满负荷生产), sound development (发展良性), a platform's annual grade."""
@@ -607,11 +660,22 @@ class ListingMilestone(models.Model):
         constraints = [models.UniqueConstraint(fields=["enterprise", "board", "stage"], name="listing_once")]
 
 
+class RefinancingVenue(models.TextChoices):
+    """Where the enterprise raised the money; rules name venues by these keys (params.venues)."""
+    ZYEQ = "zyeq", _("中原股权交易中心")
+    NEEQ = "neeq", _("新三板")
+    BSE = "bse", _("北京证券交易所")
+    SSE = "sse", _("上海证券交易所")
+    SZSE = "szse", _("深圳证券交易所")
+    OTHER = "other", _("其他")
+
+
 class Refinancing(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="refinancings")
     raised_on = models.DateField(_("融资日期"))
-    amount = models.DecimalField(_("融资额（元）"), **MONEY)
-    venue = models.CharField(_("挂牌市场"), max_length=20, default="zyeq", help_text=_("zyeq = 中原股权交易中心"))
+    amount = models.DecimalField(_("融资额"), help_text=_("以元存储，页面以万元显示"), **MONEY)
+    venue = models.CharField(_("挂牌市场"), max_length=20, choices=RefinancingVenue.choices,
+                             default=RefinancingVenue.ZYEQ)
     local_investment_share = models.DecimalField(_("投资于本市比例"), max_digits=5, decimal_places=4, null=True,
                                                  blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)])
     history = HistoricalRecords()

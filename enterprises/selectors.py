@@ -5,13 +5,15 @@ so page query counts stay bounded whatever the number of enterprises.
 """
 from datetime import date
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from . import access
 from .domain import reporting
-from .models import CorrectionStatus, Enterprise, FigureCorrectionRequest, Jurisdiction, MonthlyFigure, PoolMembership
+from .domain.scale import ENTRY_KINDS, EXIT
+from .models import (CorrectionStatus, Enterprise, FigureCorrectionRequest, Jurisdiction, MonthlyFigure,
+                     PoolMembership, ScaleEvent)
 
 
 def current_pool_subquery():
@@ -21,20 +23,37 @@ def current_pool_subquery():
 
 
 def enterprise_list(*, user, search: str = "", jurisdiction=None, pool: str = "", category: str = "",
-                    in_scale: bool | None = None, year: int | None = None, up_to_month: int | None = None) -> QuerySet:
-    """Enterprises the user may see, with current pool and year-to-date revenue."""
+                    in_scale: bool | None = None, year: int | None = None, up_to_month: int | None = None,
+                    department=None, as_of: date | None = None, change: str = "", change_pool: str = "",
+                    change_from: date | None = None, change_to: date | None = None) -> QuerySet:
+    """Enterprises the user may see, with current pool and year-to-date revenue.
+
+    `as_of` reads scale status and pool on that day instead of now; `change` keeps the
+    enterprises with a scale event (entry, exit) or a pool move (pool_in, pool_out, of
+    `change_pool` if given) between `change_from` and `change_to` — the lists behind the
+    dashboard's figures (reports.selectors)."""
     qs = access.enterprises_visible_to(user)
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(credit_code__icontains=search.upper())
                        | Q(names__name__icontains=search)).distinct()
     if jurisdiction is not None:
         qs = qs.filter(jurisdiction__path__startswith=jurisdiction.path)
+    if department is not None:
+        qs = qs.filter(department=department)
     if category:
         qs = qs.filter(category=category)
-    if in_scale is not None:
+    if in_scale is not None and as_of is not None:
+        entered = Q(last_scale_kind__in=ENTRY_KINDS)
+        qs = qs.annotate(last_scale_kind=scale_kind_on_subquery(as_of)).filter(entered if in_scale else ~entered
+                                                                                  | Q(last_scale_kind__isnull=True))
+    elif in_scale is not None:
         qs = qs.filter(is_in_scale=in_scale)
+    if change:
+        qs = qs.filter(_change_filter(change, change_pool, change_from, change_to))
     qs = qs.annotate(current_pool=current_pool_subquery())
-    if pool:
+    if pool and as_of is not None:
+        qs = qs.annotate(pool_on=pool_on_subquery(as_of)).filter(pool_on=pool)
+    elif pool:
         qs = qs.filter(current_pool=pool)
     if year:
         month_filter = Q(monthly_figures__year=year)
@@ -48,6 +67,45 @@ def enterprise_list(*, user, search: str = "", jurisdiction=None, pool: str = ""
         )
         qs = qs.annotate(ytd_revenue=Coalesce(ytd, Value(None, output_field=DecimalField())))
     return qs.select_related("jurisdiction", "department").order_by("name")
+
+
+def scale_kind_on_subquery(day: date):
+    """The kind of the enterprise's last scale event on or before `day` (None: never in scale)."""
+    return Subquery(ScaleEvent.objects.filter(enterprise=OuterRef("pk"), occurred_on__lte=day)
+                    .order_by("-occurred_on", "-id").values("kind")[:1])
+
+
+def pool_on_subquery(day: date):
+    """The pool the enterprise was in on `day` (a move on that day counts for the new pool)."""
+    return Subquery(PoolMembership.objects.filter(enterprise=OuterRef("pk"), entered_on__lte=day)
+                    .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=day))
+                    .order_by("-entered_on", "-id").values("pool")[:1])
+
+
+CHANGES = ("entry", "exit", "pool_in", "pool_out")
+
+
+def _change_filter(change: str, pool: str, start: date | None, end: date | None) -> Q:
+    """Enterprises with a scale event or pool move of the kind `change` in [start, end]."""
+    if change in ("entry", "exit"):
+        events = ScaleEvent.objects.filter(enterprise=OuterRef("pk"))
+        events = events.filter(kind__in=ENTRY_KINDS) if change == "entry" else events.filter(kind=EXIT)
+        if start:
+            events = events.filter(occurred_on__gte=start)
+        if end:
+            events = events.filter(occurred_on__lte=end)
+        return Q(Exists(events))
+    if change in ("pool_in", "pool_out"):
+        day = "entered_on" if change == "pool_in" else "exited_on"
+        stays = PoolMembership.objects.filter(enterprise=OuterRef("pk"), **{f"{day}__isnull": False})
+        if pool:
+            stays = stays.filter(pool=pool)
+        if start:
+            stays = stays.filter(**{f"{day}__gte": start})
+        if end:
+            stays = stays.filter(**{f"{day}__lte": end})
+        return Q(Exists(stays))
+    return Q()
 
 
 def enterprise_get(*, user, pk) -> Enterprise:
@@ -139,3 +197,12 @@ def with_lines(corrections) -> list[FigureCorrectionRequest]:
     for c in corrections:
         c.display_lines = c.lines(stored.get((c.enterprise_id, c.year, c.month))) if c.is_pending else c.lines()
     return corrections
+
+
+# --- an enterprise's records (recognitions, listing milestones, refinancing, attestations, contacts) ---
+
+def record_get(*, user, model, pk):
+    """One record of an enterprise the user may see; 404 for a record of any other
+    enterprise, exactly as for a missing one."""
+    return get_object_or_404(
+        model.objects.filter(enterprise__in=access.enterprises_visible_to(user)).select_related("enterprise"), pk=pk)

@@ -33,7 +33,7 @@ from .models import (
 )
 
 FIGURE_FIELDS = ("revenue", "output_value", "tax", "electricity_kwh", "employees")
-REGISTRY_FIELDS = ("name", "jurisdiction", "department", "industry_code", "category",
+REGISTRY_FIELDS = ("name", "jurisdiction", "department", "industry_code", "category", "size_class",
                    "legal_representative", "address", "established_on")
 
 
@@ -319,7 +319,17 @@ def scale_event_record(*, user, enterprise: Enterprise, kind: str, on: date, tre
     enterprise.is_in_scale = kind != ScaleEventKind.EXIT
     enterprise._history_user = user
     enterprise.save(update_fields=["is_in_scale", "updated_at"])
+    facts_changed(enterprise)
     return event
+
+
+def facts_changed(enterprise: Enterprise) -> None:
+    """Stamp the enterprise: a fact its awards depend on changed now, so its entitlements
+    await the next 免申即享 batch (the incentives ledger reads the stamp; no history row,
+    it is bookkeeping, not a fact)."""
+    now = timezone.now()
+    Enterprise.objects.filter(pk=enterprise.pk).update(facts_changed_at=now)
+    enterprise.facts_changed_at = now
 
 
 @transaction.atomic

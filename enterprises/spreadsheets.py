@@ -129,7 +129,7 @@ ENTERPRISE_COLUMNS = (
     Column("责任单位", "department",
            help=gettext_lazy("所属区域或其上级区域的责任单位名称（如“县工信局”）；留空表示未指定。")),
     Column("国民经济行业代码", "industry_code", help=gettext_lazy("GB/T 4754-2017，如“C3311”或“3311”。")),
-    Column("企业类别", "category", help=gettext_lazy("填写以下之一：%(labels)s。留空时新企业为“规下工业”，已有企业不变。")),
+    Column("企业类别", "category", help=gettext_lazy("填写以下之一：%(labels)s。留空时新企业为“工业企业”，已有企业不变。")),
     Column("法定代表人", "legal_representative"),
     Column("地址", "address"),
     Column("成立日期", "established_on", help=gettext_lazy("日期，如 2020-05-18。")),
@@ -789,12 +789,18 @@ def _model_errors(result: RowResult, error: ValidationError, headers: dict[str, 
             result.add_error(column, message)
 
 
+# Sheets filled in before the category stopped naming a scale status still import.
+LEGACY_CATEGORY_LABELS = {"规下工业": EnterpriseCategory.INDUSTRY.value,
+                          "below_scale_industry": EnterpriseCategory.INDUSTRY.value}
+
+
 def _source_language_labels() -> dict[str, str]:
     """Category label → value, in the file language (Chinese) and in the current UI language."""
     labels = {str(label): value for value, label in EnterpriseCategory.choices}
     with translation.override(SOURCE_LANGUAGE):
         labels.update({str(label): value for value, label in EnterpriseCategory.choices})
     labels.update({value: value for value in EnterpriseCategory.values})
+    labels.update(LEGACY_CATEGORY_LABELS)
     return labels
 
 
@@ -848,7 +854,7 @@ class _Places:
         return None, _("未找到所属区域“%(name)s”，请填写区域名称或编号") % {"name": value}
 
     def department(self, jurisdiction: Jurisdiction, value: str) -> tuple[Department | None, str]:
-        named = [d for d in self.departments if value in (d.name, d.full_name)]
+        named = [d for d in self.departments if value in (d.name, d.full_name, str(d))]  # 县工信局 or 盂县工信局
         above = [d for d in named if jurisdiction.path.startswith(d.jurisdiction.path)]
         if above:  # the nearest unit wins: a town's own office before the county's
             return max(above, key=lambda d: len(d.jurisdiction.path)), ""
@@ -858,7 +864,7 @@ class _Places:
         if len(below) > 1:
             return None, _("“%(place)s”下有多个名为“%(name)s”的责任单位：%(choices)s") % {
                 "place": jurisdiction.name, "name": value,
-                "choices": "、".join(f"{d.jurisdiction.name}{d.name}" for d in below)}
+                "choices": "、".join(str(d) for d in below)}
         return None, _("在“%(place)s”及其上级区域中未找到责任单位“%(name)s”") % {
             "place": jurisdiction.name, "name": value}
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import record_views, views
 
 app_name = "enterprises"
 
@@ -17,3 +17,14 @@ urlpatterns = [
     path("corrections/<int:pk>/reject/", views.correction_reject, name="correction_reject"),
     path("io/", include("enterprises.io_urls")),
 ]
+
+# An enterprise's records: added from its page (the enterprise's id), corrected and
+# deleted by the record's own id (found through the user's scope, like the enterprise).
+RECORD_ROUTES = {"recognition": "recognitions", "listing": "listings", "refinancing": "refinancings",
+                 "attestation": "attestations", "contact": "contacts"}
+for kind, segment in RECORD_ROUTES.items():
+    urlpatterns += [
+        path(f"<int:pk>/{segment}/new/", record_views.record_create, {"kind": kind}, name=f"{kind}_create"),
+        path(f"{segment}/<int:pk>/edit/", record_views.record_edit, {"kind": kind}, name=f"{kind}_edit"),
+        path(f"{segment}/<int:pk>/delete/", record_views.record_delete, {"kind": kind}, name=f"{kind}_delete"),
+    ]

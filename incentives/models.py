@@ -3,15 +3,20 @@ year, and where it stands between review and payment."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from enterprises.domain import formatting
 from enterprises.models import Enterprise, Jurisdiction
 from policies.models import IncentiveRule
 
 
 class EntitlementStatus(models.TextChoices):
+    """pending_review → reviewed (初审) → approved (审批) → paid (拨付); who may take
+    which step is incentives/domain/signoff.py."""
     PENDING = "pending_review", _("待审核")
+    REVIEWED = "reviewed", _("已初审")
     APPROVED = "approved", _("已审批")
     PAID = "paid", _("已拨付")
     REJECTED = "rejected", _("已驳回")
@@ -20,6 +25,9 @@ class EntitlementStatus(models.TextChoices):
 
 # A batch may rewrite these; approved and paid entitlements are never touched again.
 OPEN_STATUSES = (EntitlementStatus.PENDING, EntitlementStatus.WITHDRAWN)
+# Reviewed but not yet approved: a batch whose result differs sends it back to pending
+# (the review vouched for figures that no longer hold); an unchanged result keeps the review.
+REVIEWED_STATUSES = (EntitlementStatus.REVIEWED,)
 
 
 class EntitlementBatch(models.Model):
@@ -51,6 +59,28 @@ class EntitlementBatch(models.Model):
     def __str__(self):
         return f"{self.jurisdiction} {self.year}（{self.get_status_display()}）"
 
+    @property
+    def counts_text(self) -> str:
+        """The results in words: "符合 12 条、不符合 234 条、新增 12 条"."""
+        labels = {key: str(label) for key, label in BATCH_COUNT_LABELS.items()}
+        return formatting.counts_text(self.counts, labels, pattern=gettext("%(label)s %(n)s 条"),
+                                      separator=gettext("、"))
+
+
+# What a batch counts (EntitlementBatch.counts), in the order shown: the engine's decisions,
+# then what the batch did to the ledger.
+BATCH_COUNT_LABELS = {
+    "decision_pass": _("符合"),
+    "decision_fail": _("不符合"),
+    "decision_unknown": _("信息不足"),
+    "created": _("新增"),
+    "updated": _("更新"),
+    "unchanged": _("未变化"),
+    "withdrawn": _("撤回（不再符合）"),
+    "protected": _("已审批、拨付或驳回（未改动）"),
+    "review_reset": _("初审撤销（重算有变化）"),
+}
+
 
 class Entitlement(models.Model):
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT,
@@ -70,10 +100,20 @@ class Entitlement(models.Model):
     batch = models.ForeignKey(EntitlementBatch, verbose_name=_("批次"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="entitlements")
     computed_at = models.DateTimeField(_("计算时间"))
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+    # The sign-off: each step keeps its person and time (incentives/domain/signoff.py).
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("初审人"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
-    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("初审时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("驳回人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    rejected_at = models.DateTimeField(_("驳回时间"), null=True, blank=True)
     rejection_reason = models.CharField(_("驳回原因"), max_length=200, blank=True)
+    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("拨付登记人"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    paid_at = models.DateTimeField(_("拨付登记时间"), null=True, blank=True)
     paid_on = models.DateField(_("拨付日期"), null=True, blank=True)
     recompute_note = models.CharField(_("重算提示"), max_length=300, blank=True,
                                       help_text=_("已审批或已拨付后，重算结果与记录不一致时的提示"))

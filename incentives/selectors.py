@@ -9,12 +9,28 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.lookups import StartsWith
 
 from enterprises.domain.scale import Event
 from enterprises.models import (
     AnnualAttestation,
     Enterprise,
+    Jurisdiction,
     ListingMilestone,
     MonthlyFigure,
     Recognition,
@@ -23,7 +39,8 @@ from enterprises.models import (
 )
 from policies import engine
 
-from .models import Entitlement, EntitlementStatus
+from .domain import signoff
+from .models import Entitlement, EntitlementBatch, EntitlementStatus
 
 
 def enterprise_facts(enterprises: QuerySet, years: Iterable[int]) -> dict[int, engine.EnterpriseFacts]:
@@ -108,12 +125,29 @@ def enterprise_facts(enterprises: QuerySet, years: Iterable[int]) -> dict[int, e
             platform_grades=tuple(engine.PlatformGrade(a.year, a.platform_grade) for a in atts
                                   if a.platform_grade is not None),
             awards_received=dict(received[eid]),
+            size_class=enterprise.size_class or None,  # blank = not recorded → unknown, never "not 小微"
         )
     return facts
 
 
 def single_enterprise_facts(enterprise: Enterprise, years: Iterable[int]) -> engine.EnterpriseFacts:
     return enterprise_facts(Enterprise.objects.filter(pk=enterprise.pk), years)[enterprise.pk]
+
+
+def with_facts_pending(entitlements: QuerySet) -> QuerySet:
+    """Annotate `facts_pending`: a record the award depends on (recognition, listing, refinancing,
+    attestation, scale event; the registry stamps `Enterprise.facts_changed_at`) changed after the
+    entitlement was computed, and no finished 免申即享 batch of its year covering its enterprise
+    (the batch's jurisdiction is the enterprise's or above it) has started since: it awaits the
+    next batch. Computed in the same query (one EXISTS), whatever the number of rows."""
+    changed_at = OuterRef("enterprise__facts_changed_at")
+    place = ExpressionWrapper(OuterRef("enterprise__jurisdiction__path"), output_field=CharField())
+    batch_since = (EntitlementBatch.objects
+                   .filter(status=EntitlementBatch.Status.FINISHED, year=OuterRef("year"), started_at__gte=changed_at)
+                   .filter(StartsWith(place, F("jurisdiction__path"))))
+    return entitlements.annotate(facts_pending=Case(
+        When(Q(enterprise__facts_changed_at__gt=F("computed_at")) & ~Exists(batch_since), then=Value(True)),
+        default=Value(False), output_field=BooleanField()))
 
 
 def decisions_for(enterprise: Enterprise, year: int, inputs) -> list[engine.Decision]:
@@ -179,3 +213,21 @@ def ledger_totals(entitlements: QuerySet, *, payers_owed_only: bool = True) -> L
                 total.amount += Decimal(str(share["amount"]))
     by_payer = sorted(payers.values(), key=lambda t: (-t.amount, -t.count, t.key))
     return LedgerTotals(overall, by_status, by_payer, payers_owed_only)
+
+
+# -- sign-off rules -----------------------------------------------------------------
+
+def signoff_rules(jurisdiction_ids) -> dict[int, signoff.Rules]:
+    """The sign-off rules in force in each jurisdiction: its own setting, else the nearest
+    ancestor's, else the defaults (separation on, payment by finance). Two queries."""
+    places = dict(Jurisdiction.objects.filter(pk__in=set(jurisdiction_ids)).values_list("pk", "path"))
+    keys = {key for path in places.values() for key in path.split("/") if key}
+    settings = {key: (separation, staff) for key, separation, staff in Jurisdiction.objects.filter(key__in=keys)
+                .values_list("key", "duty_separation", "staff_may_record_payment")}
+    rules = {}
+    for pk, path in places.items():
+        chain = [settings[key] for key in reversed([k for k in path.split("/") if k]) if key in settings]
+        rules[pk] = signoff.Rules(
+            separation=signoff.inherited((c[0] for c in chain), signoff.DEFAULT_RULES.separation),
+            staff_may_pay=signoff.inherited((c[1] for c in chain), signoff.DEFAULT_RULES.staff_may_pay))
+    return rules

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -17,8 +18,9 @@ from policies import engine
 from policies.models import IncentiveRule, PolicyDocument
 from policies.selectors import engine_inputs
 
-from .models import OPEN_STATUSES, Entitlement, EntitlementBatch, EntitlementStatus
-from .selectors import enterprise_facts
+from .domain import signoff
+from .models import OPEN_STATUSES, REVIEWED_STATUSES, Entitlement, EntitlementBatch, EntitlementStatus
+from .selectors import enterprise_facts, signoff_rules
 
 # Kinds that explain eligibility but owe no money of their own.
 NON_MONEY_KINDS = {"treated_as_entry", "non_cash_benefit"}
@@ -67,8 +69,9 @@ def entitlement_batch_run(*, batch_id: int) -> EntitlementBatch:
       2. build facts for all enterprises with a fixed number of queries;
       3. evaluate the rule versions in force for the year;
       4. in one transaction: create new entitlements, refresh pending ones whose
-         decision changed, withdraw pending ones no longer owed, and only annotate
-         approved / paid / rejected ones, never change them;
+         decision changed, withdraw pending ones no longer owed, send a reviewed one
+         whose decision changed (or is no longer owed) back with its review undone, and
+         only annotate approved / paid / rejected ones, never change them;
       5. record counts, or the error.
     """
     batch = EntitlementBatch.objects.select_related("jurisdiction").get(pk=batch_id)
@@ -99,8 +102,14 @@ def _recorded(decision: engine.Decision) -> dict:
     }
 
 
-def _differs(entitlement: Entitlement, values: dict) -> bool:
-    return any(getattr(entitlement, f) != values[f] for f in RECORDED_FIELDS)
+# What an approved or paid entitlement is checked against on a rerun: the substance of the
+# decision, not the wording of its reason (a reworded or reformatted reason, e.g. 万元 now
+# shown with 2 decimals, is no discrepancy worth a note).
+SUBSTANCE_FIELDS = tuple(f for f in RECORDED_FIELDS if f != "reason")
+
+
+def _differs(entitlement: Entitlement, values: dict, fields=RECORDED_FIELDS) -> bool:
+    return any(getattr(entitlement, f) != values[f] for f in fields)
 
 
 def _compute_and_write(batch: EntitlementBatch):
@@ -132,13 +141,32 @@ def _compute_and_write(batch: EntitlementBatch):
                     for name, value in values.items():
                         setattr(current, name, value)
                     current.status, current.batch, current.computed_at = EntitlementStatus.PENDING, batch, now
+                    current.recompute_note = ""
                     to_update.append(current)
                     counts["updated"] += 1
                 else:
                     counts["unchanged"] += 1
+            elif current.status in REVIEWED_STATUSES:
+                # Not yet approved: a changed amount, payer, citation or date means the review
+                # vouched for something else, so it goes back for a new one; a reworded reason
+                # alone is refreshed and the review kept.
+                if _differs(current, values, SUBSTANCE_FIELDS):
+                    _undo_review(current, _("重算结果有变化，原初审已撤销，请重新初审"))
+                    current.status = EntitlementStatus.PENDING
+                    counts["review_reset"] += 1
+                    counts["updated"] += 1
+                elif _differs(current, values):
+                    counts["updated"] += 1
+                else:
+                    counts["unchanged"] += 1
+                    continue
+                for name, value in values.items():
+                    setattr(current, name, value)
+                current.batch, current.computed_at = batch, now
+                to_update.append(current)
             else:
                 note = ""
-                if _differs(current, values):
+                if _differs(current, values, SUBSTANCE_FIELDS):
                     note = _("重算结果与已%(status)s记录不一致：%(reason)s") % {
                         "status": current.get_status_display(), "reason": values["reason"]}
                 counts["protected"] += 1
@@ -148,7 +176,10 @@ def _compute_and_write(batch: EntitlementBatch):
     for key, current in existing.items():
         if key in seen:
             continue
-        if current.status == EntitlementStatus.PENDING:
+        if current.status in (EntitlementStatus.PENDING, *REVIEWED_STATUSES):
+            if current.status in REVIEWED_STATUSES:
+                _undo_review(current, _("重算后已不符合条件，原初审已撤销"))
+                counts["review_reset"] += 1
             current.status, current.batch, current.computed_at = EntitlementStatus.WITHDRAWN, batch, now
             to_update.append(current)
             counts["withdrawn"] += 1
@@ -162,47 +193,114 @@ def _compute_and_write(batch: EntitlementBatch):
         bulk_create_with_history(to_create, Entitlement, batch_size=500, default_user=batch.requested_by)
     if to_update:
         bulk_update_with_history(to_update, Entitlement, batch_size=500, default_user=batch.requested_by, fields=[
-            *RECORDED_FIELDS, "status", "batch", "computed_at", "recompute_note"])
+            *RECORDED_FIELDS, "status", "batch", "computed_at", "recompute_note", "reviewed_by", "reviewed_at"])
+    # Every enterprise of the jurisdiction was evaluated now: the registry's page compares this with
+    # Enterprise.facts_changed_at (a record changed since awaits the next batch). One UPDATE, no history
+    # row: bookkeeping. The ledger asks per entitlement and year (selectors.with_facts_pending).
+    enterprises.update(facts_evaluated_at=now)
     return dict(counts), len(facts)
 
 
-# -- review ----------------------------------------------------------------------
+def _undo_review(entitlement: Entitlement, note: str) -> None:
+    """The review no longer holds: cleared from the row (its history keeps who reviewed when)."""
+    entitlement.reviewed_by, entitlement.reviewed_at, entitlement.recompute_note = None, None, note[:300]
 
-def _transition(*, user, ids, source: str, target: str, **changes) -> int:
-    """Move the given entitlements from `source` to `target`; others are left
-    alone (a double click or two reviewers racing cannot approve twice)."""
-    _require(can_manage_entitlements(user))
+
+# -- sign-off: review → approve → pay (incentives/domain/signoff.py) ----------------------
+
+@dataclass
+class SignoffResult:
+    """What a bulk sign-off did: how many moved, and how many were left alone, by reason."""
+    step: signoff.Step
+    done: int = 0
+    skipped: dict = field(default_factory=dict)  # signoff.Refusal → count
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+def _actor(user) -> signoff.Actor:
+    return signoff.Actor(user_id=user.pk, is_center_staff=user.role == Role.CENTER_STAFF,
+                         is_finance=user.role == Role.FINANCE, is_superuser=user.is_superuser)
+
+
+def can_sign(user, step: signoff.Step) -> tuple[bool, str]:
+    """May the user's role take this step at all? Which entitlements, and whether the
+    person rules allow it, is decided per row."""
+    if not user.is_authenticated or not user.is_active:
+        return False, _("请先登录")
+    if signoff.may_take(step, _actor(user)):
+        return True, ""
+    if step is signoff.Step.PAY:
+        return False, _("只有财政拨付人员（或所在区域允许的中心工作人员）可以登记拨付")
+    return False, _("只有中小企业服务中心工作人员可以计算和审核奖补")
+
+
+# Each step records its person and time in <prefix>_by and <prefix>_at.
+STEP_PREFIX = {signoff.Step.REVIEW: "reviewed", signoff.Step.APPROVE: "approved", signoff.Step.REJECT: "rejected",
+               signoff.Step.PAY: "paid"}
+
+
+def _sign(*, user, ids, step: signoff.Step, **changes) -> SignoffResult:
+    """Take `step` on the given entitlements the user may sign; leave the others alone and
+    count them by reason (a double click or two people racing cannot sign twice: rows are
+    locked and their status checked inside the transaction)."""
+    _require(can_sign(user, step))
+    actor, ids, prefix = _actor(user), set(ids), STEP_PREFIX[step]
+    skipped = defaultdict(int)
     with transaction.atomic():
-        rows = list(entitlements_visible_to(user).select_for_update().filter(pk__in=ids, status=source))
+        rows = list(entitlements_visible_to(user).select_for_update(of=("self",))
+                    .filter(pk__in=ids, status__in=signoff.SOURCES[step])
+                    .annotate(place_id=F("enterprise__jurisdiction_id")))
+        rules = signoff_rules(row.place_id for row in rows)
         now = timezone.now()
+        signed = []
         for row in rows:
-            row.status, row.reviewed_by, row.reviewed_at = target, user, now
+            refusal = signoff.refusal(step, actor, signoff.Signed(row.status, row.reviewed_by_id, row.approved_by_id),
+                                      rules[row.place_id])
+            if refusal is not None:
+                skipped[refusal] += 1
+                continue
+            row.status = signoff.TARGETS[step]
+            setattr(row, f"{prefix}_by", user)
+            setattr(row, f"{prefix}_at", now)
             for name, value in changes.items():
                 setattr(row, name, value)
             row._history_user = user
-        if rows:
-            bulk_update_with_history(rows, Entitlement, fields=["status", "reviewed_by", "reviewed_at", *changes],
+            signed.append(row)
+        if signed:
+            bulk_update_with_history(signed, Entitlement, fields=["status", f"{prefix}_by", f"{prefix}_at", *changes],
                                      default_user=user)
-    return len(rows)
+    # Ids not in the state this step starts from, gone, or outside the user's scope (not told apart).
+    if len(ids) > len(rows):
+        skipped[signoff.Refusal.WRONG_STATUS] += len(ids) - len(rows)
+    return SignoffResult(step, len(signed), dict(skipped))
 
 
-def entitlements_approve(*, user, ids) -> int:
-    return _transition(user=user, ids=ids, source=EntitlementStatus.PENDING, target=EntitlementStatus.APPROVED)
+def entitlements_review(*, user, ids) -> SignoffResult:
+    """初审: pending_review → reviewed."""
+    return _sign(user=user, ids=ids, step=signoff.Step.REVIEW, recompute_note="")
 
 
-def entitlements_reject(*, user, ids, reason: str) -> int:
+def entitlements_approve(*, user, ids) -> SignoffResult:
+    """审批: reviewed → approved, by someone other than the reviewer where duties are separated."""
+    return _sign(user=user, ids=ids, step=signoff.Step.APPROVE)
+
+
+def entitlements_reject(*, user, ids, reason: str) -> SignoffResult:
+    """驳回 a pending or reviewed entitlement, with a reason."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("驳回必须填写原因")})
-    return _transition(user=user, ids=ids, source=EntitlementStatus.PENDING, target=EntitlementStatus.REJECTED,
-                       rejection_reason=reason[:200])
+    return _sign(user=user, ids=ids, step=signoff.Step.REJECT, rejection_reason=reason[:200])
 
 
-def entitlements_mark_paid(*, user, ids, paid_on: date) -> int:
+def entitlements_mark_paid(*, user, ids, paid_on: date) -> SignoffResult:
+    """拨付: approved → paid, recorded by finance (or, where allowed, staff who did not sign it)."""
     if paid_on is None:
         raise ValidationError({"paid_on": _("请填写拨付日期")})
-    return _transition(user=user, ids=ids, source=EntitlementStatus.APPROVED, target=EntitlementStatus.PAID,
-                       paid_on=paid_on)
+    return _sign(user=user, ids=ids, step=signoff.Step.PAY, paid_on=paid_on)
 
 
 # -- what-if -----------------------------------------------------------------------
@@ -230,10 +328,18 @@ class WhatIfReport:
     totals: dict  # (year, payer) → [baseline, scenario]
     changes: list[EnterpriseDelta]
     enterprises: int
+    # (year, payer) → [baseline, scenario] counts of awards due whose amount the payer sets
+    # (e.g. 山西省财政's continued-in-scale award): counted apart, never added as zero.
+    undetermined: dict = field(default_factory=dict)
 
     @property
     def total_rows(self):
         return [(year, payer, base, scen, scen - base) for (year, payer), (base, scen) in sorted(self.totals.items())]
+
+    @property
+    def undetermined_rows(self):
+        return [(year, payer, base, scen, scen - base)
+                for (year, payer), (base, scen) in sorted(self.undetermined.items())]
 
 
 def what_if(*, user, jurisdiction: Jurisdiction, document: PolicyDocument, effective_from: date,
@@ -249,6 +355,7 @@ def what_if(*, user, jurisdiction: Jurisdiction, document: PolicyDocument, effec
     facts = enterprise_facts(enterprises, years)
     by_id = {e.pk: e for e in enterprises}
     totals = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    undetermined = defaultdict(lambda: [0, 0])
     changes = []
     for enterprise_id, f in facts.items():
         for year in years:
@@ -256,19 +363,28 @@ def what_if(*, user, jurisdiction: Jurisdiction, document: PolicyDocument, effec
             for index, versions in enumerate((baseline_versions, scenario_versions)):
                 owed = {}
                 for d in engine.evaluate(f, versions, year, inputs.splits):
-                    if d.outcome == engine.PASS and d.amount and d.kind not in NON_MONEY_KINDS:
+                    # Owed with an amount, or due with the amount left to the payer (amount None).
+                    if d.outcome == engine.PASS and d.amount != 0 and d.kind not in NON_MONEY_KINDS:
                         owed[d.rule_key] = d
                         for p in d.payers:
-                            totals[(year, p.payer)][index] += p.amount or 0
+                            if p.amount is None:
+                                undetermined[(year, p.payer)][index] += 1
+                            else:
+                                totals[(year, p.payer)][index] += p.amount
                 sides.append(owed)
             base, scen = sides
             if {k: d.amount for k, d in base.items()} != {k: d.amount for k, d in scen.items()}:
-                delta = EnterpriseDelta(by_id[enterprise_id], year, sum((d.amount for d in base.values()), Decimal(0)),
-                                        sum((d.amount for d in scen.values()), Decimal(0)))
+                delta = EnterpriseDelta(by_id[enterprise_id], year, _known_sum(base.values()),
+                                        _known_sum(scen.values()))
                 delta.lost = [f"{base[k].rule_title}（{base[k].citation}）" for k in base
                               if k not in scen or scen[k].amount != base[k].amount]
                 delta.gained = [f"{scen[k].rule_title}（{scen[k].citation}）" for k in scen
                                 if k not in base or scen[k].amount != base[k].amount]
                 changes.append(delta)
     changes.sort(key=lambda c: (c.year, c.delta, c.enterprise.name))
-    return WhatIfReport(document, effective_from, jurisdiction, years, dict(totals), changes, len(facts))
+    return WhatIfReport(document, effective_from, jurisdiction, years, dict(totals), changes, len(facts),
+                        dict(undetermined))
+
+
+def _known_sum(decisions) -> Decimal:
+    return sum((d.amount for d in decisions if d.amount is not None), Decimal(0))

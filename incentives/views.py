@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from enterprises import access, exports, selectors as registry
+from enterprises.domain import formatting
 from enterprises.params import id_list, redirect_back, year_param
 from enterprises.models import Jurisdiction, Role
 from policies import engine
@@ -24,15 +25,34 @@ from policies.models import PolicyDocument
 from policies.selectors import engine_inputs
 
 from . import services
+from .domain import signoff
 from .models import Entitlement, EntitlementBatch, EntitlementStatus
-from .selectors import ledger_totals, single_enterprise_facts
+from .selectors import ledger_totals, signoff_rules, single_enterprise_facts, with_facts_pending
 
 WAN = Decimal("10000")
 
 
 def can_export(user) -> bool:
-    """Finance lists go to SME-center staff and leaders."""
-    return user.is_superuser or user.role in (Role.CENTER_STAFF, Role.LEADER)
+    """Finance lists go to SME-center staff, finance and leaders."""
+    return user.is_superuser or user.role in (Role.CENTER_STAFF, Role.FINANCE, Role.LEADER)
+
+
+# What a bulk sign-off says: what it did, and each reason rows were left alone, with a count.
+SIGNED = {
+    signoff.Step.REVIEW: gettext_lazy("已初审%(n)s条"),
+    signoff.Step.APPROVE: gettext_lazy("已审批%(n)s条"),
+    signoff.Step.REJECT: gettext_lazy("已驳回%(n)s条"),
+    signoff.Step.PAY: gettext_lazy("已登记拨付%(n)s条"),
+}
+SKIPPED = {
+    signoff.Refusal.WRONG_STATUS: gettext_lazy("%(n)s条状态不符，未处理"),
+    signoff.Refusal.OWN_REVIEW: gettext_lazy("%(n)s条由您初审，须由他人审批"),
+    signoff.Refusal.OWN_SIGNOFF: gettext_lazy("%(n)s条由您初审或审批，须由他人登记拨付"),
+    signoff.Refusal.FINANCE_ONLY: gettext_lazy("%(n)s条所在区域须由财政拨付人员登记拨付"),
+}
+SKIPPED_REJECT_OWN_REVIEW = gettext_lazy("%(n)s条由您初审，须由他人审批或驳回")
+ACTIONS = {"review": signoff.Step.REVIEW, "approve": signoff.Step.APPROVE, "reject": signoff.Step.REJECT,
+           "paid": signoff.Step.PAY}
 
 
 class LedgerFilter(forms.Form):
@@ -40,6 +60,12 @@ class LedgerFilter(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("状态"), required=False,
                                choices=[("", gettext_lazy("全部"))] + list(EntitlementStatus.choices))
     q = forms.CharField(label=gettext_lazy("企业"), required=False)
+    jurisdiction = forms.ModelChoiceField(label=gettext_lazy("区域"), queryset=Jurisdiction.objects.none(),
+                                          required=False, to_field_name="key")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].queryset = access.jurisdictions_visible_to(user)
 
 
 class BatchForm(forms.Form):
@@ -69,9 +95,9 @@ class WhatIfForm(BatchForm):
 
 @login_required
 def ledger(request):
-    filters = LedgerFilter(request.GET or None)
+    filters = LedgerFilter(request.GET or None, user=request.user)
     qs = services.entitlements_visible_to(request.user).select_related(
-        "enterprise", "enterprise__jurisdiction", "rule", "reviewed_by")
+        "enterprise", "enterprise__jurisdiction", "rule", "reviewed_by", "approved_by", "rejected_by", "paid_by")
     status_chosen = False
     if filters.is_valid():
         if filters.cleaned_data["year"]:
@@ -81,19 +107,38 @@ def ledger(request):
             status_chosen = True
         if filters.cleaned_data["q"]:
             qs = qs.filter(enterprise__name__icontains=filters.cleaned_data["q"])
-    page = Paginator(qs.order_by("-year", "enterprise__name", "rule__key"), 100).get_page(request.GET.get("page"))
+        if filters.cleaned_data["jurisdiction"]:
+            qs = qs.filter(enterprise__jurisdiction__path__startswith=filters.cleaned_data["jurisdiction"].path)
+    page = Paginator(with_facts_pending(qs).order_by("-year", "enterprise__name", "rule__key"), 100).get_page(
+        request.GET.get("page"))
     can_manage = services.can_manage_entitlements(request.user)[0]
+    rules, can_pay = _own_signoff_rules(request.user)
     params = request.GET.copy()
     params.pop("page", None)
     export_year = filters.cleaned_data["year"] if filters.is_valid() and filters.cleaned_data["year"] else ""
     return render(request, "incentives/ledger.html", {
         "filters": filters, "page": page, "can_manage": can_manage, "querystring": params.urlencode(),
+        "can_pay": can_pay, "can_sign": can_manage or can_pay, "signoff_rules": rules,
+        # Who signed is for the people who work the ledger, not for the enterprise's own account.
+        "show_signoff": request.user.is_superuser or request.user.role != Role.ENTERPRISE,
         "totals": ledger_totals(qs, payers_owed_only=not status_chosen),
         "can_export": can_export(request.user), "export_year": export_year,
         "batch_form": BatchForm(user=request.user, initial={"year": timezone.localdate().year - 1}),
         "batches": EntitlementBatch.objects.filter(
             jurisdiction__in=access.jurisdictions_visible_to(request.user)).select_related("jurisdiction")[:10],
     })
+
+
+def _own_signoff_rules(user) -> tuple[signoff.Rules | None, bool]:
+    """The sign-off rules of the user's own jurisdiction (for the page's note), and whether
+    to offer recording payment: finance always, staff where their jurisdiction lets them.
+    Each entitlement's own jurisdiction still decides when a payment is recorded."""
+    if not (services.can_sign(user, signoff.Step.PAY)[0] or services.can_manage_entitlements(user)[0]):
+        return None, False
+    rules = signoff_rules([user.jurisdiction_id]).get(user.jurisdiction_id, signoff.DEFAULT_RULES) \
+        if user.jurisdiction_id else signoff.DEFAULT_RULES
+    can_pay = user.is_superuser or user.role == Role.FINANCE or signoff.staff_may_pay(rules)
+    return rules, can_pay
 
 
 @require_POST
@@ -113,27 +158,38 @@ def batch_start(request):
 @require_POST
 @login_required
 def review(request):
+    """One sign-off step on the ticked entitlements: 初审, 审批, 驳回 or 拨付. Rows the user
+    may not sign are left alone and counted by reason, never silently."""
     ids = id_list(request.POST.getlist("ids"))
-    action = request.POST.get("action")
+    step = ACTIONS.get(request.POST.get("action"))
     if not ids:
         messages.error(request, _("请先勾选要处理的记录"))
         return redirect_back(request, "incentives:ledger")
     try:
-        if action == "approve":
-            done = services.entitlements_approve(user=request.user, ids=ids)
-        elif action == "reject":
-            done = services.entitlements_reject(user=request.user, ids=ids, reason=request.POST.get("reason", ""))
-        elif action == "paid":
-            paid_on = forms.DateField().clean(request.POST.get("paid_on"))
-            done = services.entitlements_mark_paid(user=request.user, ids=ids, paid_on=paid_on)
+        if step is signoff.Step.REVIEW:
+            result = services.entitlements_review(user=request.user, ids=ids)
+        elif step is signoff.Step.APPROVE:
+            result = services.entitlements_approve(user=request.user, ids=ids)
+        elif step is signoff.Step.REJECT:
+            result = services.entitlements_reject(user=request.user, ids=ids, reason=request.POST.get("reason", ""))
+        elif step is signoff.Step.PAY:
+            try:
+                paid_on = forms.DateField(required=False).clean(request.POST.get("paid_on"))
+            except ValidationError as error:
+                raise ValidationError(_("拨付日期：%(error)s") % {"error": "；".join(error.messages)})
+            result = services.entitlements_mark_paid(user=request.user, ids=ids, paid_on=paid_on)
         else:
             raise ValidationError(_("未知的操作"))
     except ValidationError as error:
         for text in error.messages:
             messages.error(request, text)
     else:
-        skipped = len(ids) - done
-        messages.success(request, _("已处理%(done)s条；%(skipped)s条状态不符未处理") % {"done": done, "skipped": skipped})
+        (messages.success if result.done else messages.warning)(request, SIGNED[step] % {"n": result.done})
+        for refusal, count in result.skipped.items():
+            text = SKIPPED[refusal]
+            if step is signoff.Step.REJECT and refusal is signoff.Refusal.OWN_REVIEW:
+                text = SKIPPED_REJECT_OWN_REVIEW
+            messages.warning(request, text % {"n": count})
     return redirect_back(request, "incentives:ledger")
 
 
@@ -151,7 +207,7 @@ def enterprise_decisions(request, pk):
     owed = sum((d.amount for d in decisions if d.outcome == engine.PASS and d.amount), start=0)
     return render(request, "incentives/enterprise_decisions.html", {
         "enterprise": enterprise, "year": year, "decisions": decisions, "owed": owed,
-        "entitlements": enterprise.entitlements.select_related("rule").order_by("-year", "rule__key"),
+        "entitlements": with_facts_pending(enterprise.entitlements.select_related("rule")).order_by("-year", "rule__key"),
     })
 
 
@@ -181,8 +237,8 @@ def finance_export(request):
         return HttpResponseBadRequest(_("状态应为以下之一：%(choices)s") % {
             "choices": "、".join(f"{value}（{label}）" for value, label in EntitlementStatus.choices)})
     qs = services.entitlements_visible_to(request.user).filter(status=status).select_related(
-        "enterprise", "enterprise__jurisdiction", "rule").order_by("year", "enterprise__jurisdiction__path",
-                                                                   "enterprise__name")
+        "enterprise", "enterprise__jurisdiction", "rule", "reviewed_by", "approved_by", "paid_by").order_by(
+        "year", "enterprise__jurisdiction__path", "enterprise__name")
     if request.GET.get("year"):
         year = year_param(request.GET["year"], None)
         if year is None:
@@ -192,22 +248,29 @@ def finance_export(request):
     sheet = book.active
     sheet.title = _("兑现清单")
     exports.append_row(sheet, [_("年度"), _("区域"), _("企业名称"), _("统一社会信用代码"), _("奖补项目"), _("依据"),
-                               _("出资方"), _("出资金额（万元）"), _("合计金额（万元）"), _("状态"), _("审核人"), _("拨付日期")])
+                               _("出资方"), _("出资金额（万元）"), _("合计金额（万元）"), _("状态"), _("初审人"), _("审批人"),
+                               _("拨付登记人"), _("拨付日期")])
     for row in qs:
         for share in row.payers or [{"payer": "", "amount": None}]:
             cells = exports.append_row(sheet, [
                 row.year, row.enterprise.jurisdiction.name, row.enterprise.name, row.enterprise.credit_code,
                 row.rule.title, row.citation, share["payer"], _wan(share["amount"]), _wan(row.amount),
-                row.get_status_display(), str(row.reviewed_by or ""), row.paid_on])
+                row.get_status_display(), *(_person(u) for u in (row.reviewed_by, row.approved_by, row.paid_by)),
+                row.paid_on])
             for cell in cells[7:9]:
                 cell.number_format = "0.00"
-    for column, width in zip("ABCDEFGHIJKL", (6, 10, 28, 22, 30, 30, 16, 14, 14, 8, 10, 12)):
+    for column, width in zip("ABCDEFGHIJKLMN", (6, 10, 28, 22, 30, 30, 16, 14, 14, 8, 12, 12, 12, 12)):
         sheet.column_dimensions[column].width = width
     buffer = BytesIO()
     book.save(buffer)
     # Named from the validated status and today's date only.
     return exports.attachment(buffer.getvalue(), exports.XLSX_CONTENT_TYPE,
                               f"entitlements-{status}-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def _person(user) -> str:
+    """A signer's name as staff know it; blank when the step has not been taken."""
+    return formatting.person(user) if user is not None else ""
 
 
 def _wan(yuan) -> Decimal | None:

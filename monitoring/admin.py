@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from enterprises import access
 
-from .models import Assistance, CheckPolicy, CheckRun, EarlyWarning
+from .models import Assistance, CheckPolicy, CheckRun, EarlyWarning, Target
 
 
 @admin.register(CheckPolicy)
@@ -40,3 +40,12 @@ class AssistanceAdmin(SimpleHistoryAdmin):
     list_display = ["enterprise", "assisted_on", "staff", "problems"]
     search_fields = ["enterprise__name", "problems", "actions"]
     raw_id_fields = ["enterprise", "warning", "staff"]
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "jurisdiction", "department", "measure", "value", "citation", "updated_by"]
+    list_filter = ["year", "measure"]
+    search_fields = ["jurisdiction__name", "department__name", "citation"]
+    raw_id_fields = ["jurisdiction", "department", "updated_by"]
+

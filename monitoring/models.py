@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from enterprises.models import Enterprise, Jurisdiction
+from enterprises.models import Department, Enterprise, Jurisdiction
 
 
 class PoolRule(models.TextChoices):
@@ -39,8 +39,14 @@ class CheckPolicy(models.Model):
     escalation_days = models.PositiveSmallIntegerField(_("超期升级天数"), default=14)
     pool_rule = models.CharField(_("入库建议规则"), max_length=20, choices=PoolRule.choices, blank=True)
     pool_rule_citation = models.CharField(_("入库规则依据"), max_length=120, blank=True)
-    annual_target = models.PositiveIntegerField(_("年均目标（户）"), null=True, blank=True)
+    annual_target = models.PositiveIntegerField(
+        _("年均目标（户）"), null=True, blank=True,
+        help_text=_("孝义规则：规上工业企业“十四五”计划年均目标；留空则由“十四五”末目标折算"))
     expected_count = models.PositiveIntegerField(_("预期新增数（户）"), null=True, blank=True)
+    plan_goal = models.PositiveIntegerField(
+        _("“十四五”末规上工业企业目标（户）"), null=True, blank=True,
+        help_text=_("文件写明的“十四五”末（2025年末）规上工业企业户数目标；年均目标留空时，按（目标－2020年末规上户数）÷5折算"))
+    plan_goal_citation = models.CharField(_("“十四五”末目标依据"), max_length=120, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -117,6 +123,13 @@ class CheckRun(models.Model):
 
     def __str__(self):
         return f"{self.jurisdiction} {self.year}-{self.month:02d} {self.get_status_display()}"
+
+    @property
+    def counts_text(self) -> str:
+        """The results in words: "退规风险 2 条、未变化 8 条"."""
+        from .display import run_counts_text
+
+        return run_counts_text(self.counts)
 
     @property
     def progress_percent(self) -> int:
@@ -196,6 +209,20 @@ class EarlyWarning(models.Model):
     def __str__(self):
         return f"{self.enterprise} {self.get_kind_display()} {self.year}-{self.month:02d}"
 
+    @property
+    def evidence_rows(self):
+        """The evidence labelled and formatted (万元, %, kWh), for the page."""
+        from .display import evidence_rows
+
+        return evidence_rows(self.evidence)
+
+    @property
+    def evidence_summary(self) -> str:
+        """The key figures in one line, for e-mails."""
+        from .display import evidence_summary
+
+        return evidence_summary(self.kind, self.evidence)
+
 
 class Assistance(models.Model):
     """帮扶: a visit or call, the problems found, what was done and what comes next."""
@@ -217,3 +244,64 @@ class Assistance(models.Model):
         verbose_name = _("帮扶记录")
         verbose_name_plural = _("帮扶记录")
         ordering = ["-assisted_on", "-id"]
+
+
+class TargetMeasure(models.TextChoices):
+    NET_INCREASE = "net_increase", _("净增户数")
+    NEW_ENTRIES = "new_entries", _("新增入规户数")
+    IN_SCALE = "in_scale", _("年末规上企业数")
+
+
+class Target(models.Model):
+    """A year's target of one unit: a jurisdiction, or a responsible department (责任单位).
+
+    净增 (net increase) is entries minus exits in the year; 新增 counts entries only; the
+    in-scale count is the number of enterprises in scale at the end of the year. Each target
+    cites the document and clause that sets it. It is set by the level above the unit (a
+    city sets its counties' targets, a county its towns' and its departments'), never by the
+    unit itself; every change is kept (simple-history).
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    measure = models.CharField(_("指标"), max_length=20, choices=TargetMeasure.choices,
+                               default=TargetMeasure.NET_INCREASE)
+    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("区域"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="targets")
+    department = models.ForeignKey(Department, verbose_name=_("责任单位"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="targets")
+    value = models.PositiveIntegerField(_("目标（户）"), validators=[MaxValueValidator(1_000_000)])
+    citation = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("文件文号及条款"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("设定人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("目标任务")
+        verbose_name_plural = _("目标任务")
+        ordering = ["-year", "jurisdiction__path", "department__key", "measure"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(jurisdiction__isnull=False, department__isnull=True)
+                | models.Q(jurisdiction__isnull=True, department__isnull=False),
+                name="target_one_unit"),
+            models.UniqueConstraint(fields=["jurisdiction", "year", "measure"],
+                                    condition=models.Q(jurisdiction__isnull=False),
+                                    name="target_one_per_jurisdiction_year_measure"),
+            models.UniqueConstraint(fields=["department", "year", "measure"],
+                                    condition=models.Q(department__isnull=False),
+                                    name="target_one_per_department_year_measure"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_name} {self.year} {self.get_measure_display()} {self.value}"
+
+    @property
+    def unit(self):
+        return self.jurisdiction if self.jurisdiction_id else self.department
+
+    @property
+    def unit_name(self) -> str:
+        return str(self.unit) if self.unit is not None else ""
+

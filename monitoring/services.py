@@ -19,6 +19,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from enterprises import access
 from enterprises import selectors as registry_selectors
+from enterprises.domain import formatting
+from enterprises.domain.scale import ENTRY_KINDS
 from enterprises.models import Enterprise, Jurisdiction, MonthlyFigure, PoolMembership, Role, ScaleEvent, User
 
 from .domain import checks, pools, workflow
@@ -28,6 +30,7 @@ from .models import (
     CheckPolicy,
     CheckRun,
     EarlyWarning,
+    PoolRule,
     WarningKind,
     WarningStatus,
 )
@@ -72,6 +75,54 @@ def policy_for(jurisdiction: Jurisdiction) -> CheckPolicy:
         if key in found:
             return found[key]
     return CheckPolicy(jurisdiction=jurisdiction)
+
+
+def policies_in_force(jurisdiction: Jurisdiction) -> dict[str, CheckPolicy]:
+    """Every configured policy that governs some part of `jurisdiction`'s subtree, by the path of
+    its jurisdiction: those on the way up to the root and those inside the subtree, in one query.
+    A province's run thus meets each county's own policy, not only the province's (usually none)."""
+    keys = [k for k in jurisdiction.path.split("/") if k]
+    return {p.jurisdiction.path: p for p in CheckPolicy.objects.filter(
+        Q(jurisdiction__key__in=keys) | Q(jurisdiction__path__startswith=jurisdiction.path))
+        .select_related("jurisdiction")}
+
+
+def governing_policy(path: str, in_force: dict[str, CheckPolicy]) -> CheckPolicy | None:
+    """The policy of the nearest configured jurisdiction at or above the jurisdiction `path`."""
+    while len(path) > 1:
+        if path in in_force:
+            return in_force[path]
+        path = path[:path.rstrip("/").rfind("/") + 1]  # the parent's path
+    return None
+
+
+def _check_settings(policy: CheckPolicy) -> checks.CheckSettings:
+    return checks.CheckSettings(margin=policy.margin, yoy_fall=policy.yoy_fall, jump_factor=policy.jump_factor,
+                                near_zero_output=policy.near_zero_output,
+                                min_electricity_kwh=policy.min_electricity_kwh)
+
+
+def _in_scale_count(jurisdiction: Jurisdiction, day: date) -> int:
+    """Enterprises of the subtree in scale at the end of `day`, from their scale events (one query)."""
+    last = {}
+    for enterprise_id, kind in (ScaleEvent.objects
+                                .filter(enterprise__jurisdiction__path__startswith=jurisdiction.path,
+                                        occurred_on__lte=day)
+                                .order_by("occurred_on", "pk").values_list("enterprise_id", "kind")):
+        last[enterprise_id] = kind
+    return sum(1 for kind in last.values() if kind in ENTRY_KINDS)
+
+
+def pool_policy_of(policy: CheckPolicy) -> pools.PoolPolicy:
+    """The policy's pool rule as the domain takes it. 孝义's rule sizes its pools on an annual
+    target; when none is set by hand it is derived from the plan's goal and the registry's count
+    of enterprises in scale when the plan began (one query)."""
+    at_start = None
+    if policy.pool_rule == PoolRule.XIAOYI and not policy.annual_target and policy.plan_goal:
+        at_start = _in_scale_count(policy.jurisdiction, date(pools.PLAN_FIRST_YEAR - 1, 12, 31))
+    return pools.PoolPolicy(policy.pool_rule, policy.pool_rule_citation, policy.annual_target, policy.expected_count,
+                            plan_goal=policy.plan_goal, plan_goal_citation=policy.plan_goal_citation,
+                            in_scale_at_plan_start=at_start)
 
 
 def previous_period(today: date) -> tuple[int, int]:
@@ -254,7 +305,8 @@ def monthly_check_run(*, run_id: int, today: date | None = None) -> CheckRun:
       3. classify in memory, recording progress and a heartbeat every chunk (outside the
          write transaction, so staff watching the run see it move, and the reaper sees the
          worker is alive);
-      4. pool suggestions from the jurisdiction's rule;
+      4. pool suggestions, each enterprise by the rule of the policy governing its own
+         jurisdiction (in a province's run, each county's own rule), grouped by policy;
       5. one transaction, serialised per month with the other runs of the month, upserts
          warnings (one per enterprise, kind and period), closes open warnings that no longer
          fire, marks the run finished and queues the e-mails for after the commit;
@@ -386,44 +438,51 @@ def _aggregates(enterprise_id, in_scale, year, month, row) -> checks.Aggregates:
 
 
 def _check(run: CheckRun, today: date, token: str) -> dict:
-    policy = policy_for(run.jurisdiction)
-    settings_ = checks.CheckSettings(margin=policy.margin, yoy_fall=policy.yoy_fall, jump_factor=policy.jump_factor,
-                                     near_zero_output=policy.near_zero_output,
-                                     min_electricity_kwh=policy.min_electricity_kwh)
+    settings_ = _check_settings(policy_for(run.jurisdiction))
+    # Each enterprise is checked under the policy that governs its own jurisdiction (a county's
+    # policy in a province's run), looked up once per jurisdiction, never per enterprise.
+    in_force = policies_in_force(run.jurisdiction)
+    governing: dict[str, CheckPolicy | None] = {}
+    settings_of = {p.pk: _check_settings(p) for p in in_force.values()}
+    pool_groups: dict[int, list[pools.Candidate]] = defaultdict(list)  # policy → its enterprises
     late = today > registry_selectors.report_deadline(run.jurisdiction, run.year, run.month)
     enterprises = Enterprise.objects.filter(jurisdiction__path__startswith=run.jurisdiction.path)
     ids = enterprises.values("pk")
-    people = list(enterprises.values_list("pk", "is_in_scale", "category").order_by("pk"))
+    people = list(enterprises.values_list("pk", "is_in_scale", "category", "jurisdiction__path").order_by("pk"))
     _heartbeat(run, token, total=len(people))
     rows = aggregates_for(ids, run.year, run.month)
     findings: dict[tuple[int, str], checks.Finding] = {}
     fresh: dict[int, checks.Aggregates] = {}  # this run's figures, for warnings it closes
-    candidates = []
     current_pool = dict(PoolMembership.objects.filter(enterprise__in=ids, exited_on__isnull=True)
                         .values_list("enterprise_id", "pool"))
     exited = set(ScaleEvent.objects.filter(enterprise__in=ids, kind="exit",
                                            occurred_on__gte=date(run.year - 3, run.month, 1))
                  .values_list("enterprise_id", flat=True))
-    for index, (enterprise_id, in_scale, category) in enumerate(people, start=1):
+    for index, (enterprise_id, in_scale, category, path) in enumerate(people, start=1):
+        if path not in governing:
+            governing[path] = governing_policy(path, in_force)
+        own = governing[path]
         row = rows.get(enterprise_id)
         aggregates = _aggregates(enterprise_id, in_scale, run.year, run.month, row)
         fresh[enterprise_id] = aggregates
-        for finding in checks.classify(aggregates, settings_, late):
+        for finding in checks.classify(aggregates, settings_of[own.pk] if own else settings_, late):
             findings[(enterprise_id, finding.kind)] = finding
-        candidates.append(pools.Candidate(
-            enterprise_id, in_scale, current_pool.get(enterprise_id),
-            aggregates.last_year_total if aggregates.last_year_months == 12 else None,
-            aggregates.trailing12 if aggregates.trailing12_months == 12 else None,
-            exited_recently=enterprise_id in exited and not in_scale, new_project=category == "new_project"))
+        if own is not None and own.pool_rule:
+            pool_groups[own.pk].append(pools.Candidate(
+                enterprise_id, in_scale, current_pool.get(enterprise_id),
+                aggregates.last_year_total if aggregates.last_year_months == 12 else None,
+                aggregates.trailing12 if aggregates.trailing12_months == 12 else None,
+                exited_recently=enterprise_id in exited and not in_scale, new_project=category == "new_project"))
         if index % PROGRESS_CHUNK == 0:
             _heartbeat(run, token, processed=index)
-    if policy.pool_rule:
-        pool_policy = pools.PoolPolicy(policy.pool_rule, policy.pool_rule_citation, policy.annual_target,
-                                       policy.expected_count)
-        for suggestion in pools.suggest(pool_policy, candidates, run.month):
+    policies = {p.pk: p for p in in_force.values()}
+    for policy_pk, candidates in pool_groups.items():
+        for suggestion in pools.suggest(pool_policy_of(policies[policy_pk]), candidates, run.month):
+            aggregates = fresh[suggestion.enterprise_id]
             findings[(suggestion.enterprise_id, WarningKind.POOL_SUGGESTION)] = checks.Finding(
                 WarningKind.POOL_SUGGESTION, "low", f"{suggestion.citation}：建议调入{_pool_label(suggestion.pool)}",
-                {"pool": suggestion.pool, "reason": suggestion.reason,
+                {**checks.evidence_of(aggregates, checks.derive(aggregates)),
+                 "pool": suggestion.pool, "reason": suggestion.reason, "citation": suggestion.citation,
                  "current_pool": current_pool.get(suggestion.enterprise_id)})
     _heartbeat(run, token, processed=len(people))
     with transaction.atomic():
@@ -443,7 +502,7 @@ def _pool_label(pool):
 
 
 def _wan(value):
-    return "—" if value is None else f"{value / 10000:,.2f}万元"
+    return formatting.wan_yuan(value)
 
 
 def _no_longer_fires(warning, a: checks.Aggregates | None, settings_: checks.CheckSettings, late: bool) -> str:
@@ -467,12 +526,12 @@ def _no_longer_fires(warning, a: checks.Aggregates | None, settings_: checks.Che
             "trailing": _wan(a.trailing12), "projection": _wan(projection)}
     if kind == WarningKind.INTEGRITY_NO_OUTPUT:
         return _("当月用电量%(kwh)s千瓦时、工业总产值%(output)s，不再属于有电量无产值") % {
-            "kwh": a.electricity_this_month if a.electricity_this_month is not None else "—",
+            "kwh": formatting.kwh(a.electricity_this_month),
             "output": _wan(a.output_this_month)}
     if kind == WarningKind.INTEGRITY_JUMP:
         return _("当月主营业务收入%(revenue)s，未超过前三个月平均值%(average)s的%(factor)s倍") % {
             "revenue": _wan(a.revenue_this_month), "average": _wan(a.previous_three_avg),
-            "factor": settings_.jump_factor}
+            "factor": formatting.plain(settings_.jump_factor)}
     if kind == WarningKind.POOL_SUGGESTION:
         return _("入库规则不再建议调整")
     return _("复核后不再触发")
@@ -552,19 +611,26 @@ def notify_new_warnings(warning_ids: list[int]):
     sent = 0
     recipients = _recipients({w.enterprise for w in warnings}, (Role.CENTER_STAFF, Role.DEPARTMENT_STAFF))
     for user, enterprise_ids in recipients.items():
-        lines = [f"{w.enterprise.name}：{w.get_kind_display()}（{w.get_severity_display()}）{w.rule}"
-                 for eid in sorted(enterprise_ids) for w in by_enterprise[eid]]
-        send_mail(_("【小升规】新增预警%(n)s条") % {"n": len(lines)}, "\n".join(lines), settings.DEFAULT_FROM_EMAIL,
-                  [user.email])
+        lines = [_warning_line(w) for eid in sorted(enterprise_ids) for w in by_enterprise[eid]]
+        greeting = _("%(name)s：您负责的企业新增预警%(n)s条。") % {"name": formatting.person(user), "n": len(lines)}
+        send_mail(_("【小升规】新增预警%(n)s条") % {"n": len(lines)}, "\n".join([greeting, ""] + lines),
+                  settings.DEFAULT_FROM_EMAIL, [user.email])
         sent += 1
     return sent
+
+
+def _warning_line(warning) -> str:
+    """One warning in an e-mail: enterprise, kind, severity, rule and its key figures in 万元 / % / kWh."""
+    line = f"{warning.enterprise.name}：{warning.get_kind_display()}（{warning.get_severity_display()}）{warning.rule}"
+    figures = warning.evidence_summary
+    return f"{line}（{figures}）" if figures else line
 
 
 def warnings_escalate(*, now=None) -> int:
     """Warnings still active past their jurisdiction's limit are escalated once, and leaders told."""
     now = now or timezone.now()
     candidates = list(EarlyWarning.objects.filter(status__in=ACTIVE_STATUSES, escalated_at__isnull=True)
-                      .select_related("enterprise", "enterprise__jurisdiction"))
+                      .select_related("enterprise", "enterprise__jurisdiction", "assignee"))
     limits = {}
     due = []
     for warning in candidates:
@@ -589,10 +655,19 @@ def _notify_escalated(warnings, subject, note=""):
         by_enterprise[warning.enterprise_id].append(warning)
     for user, enterprise_ids in _recipients({w.enterprise for w in warnings},
                                             (Role.LEADER, Role.CENTER_STAFF)).items():
-        lines = [f"{w.enterprise.name}：{w.get_kind_display()}，{w.opened_at:%Y-%m-%d}产生，仍为“{w.get_status_display()}”"
-                 for eid in sorted(enterprise_ids) for w in by_enterprise[eid]]
+        lines = [_escalated_line(w) for eid in sorted(enterprise_ids) for w in by_enterprise[eid]]
         body = "\n".join(lines + ([note] if note else []))
         send_mail(subject % {"n": len(lines)}, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def _escalated_line(warning) -> str:
+    line = _("%(enterprise)s：%(kind)s，%(opened)s产生，仍为“%(status)s”") % {
+        "enterprise": warning.enterprise.name, "kind": warning.get_kind_display(),
+        "opened": timezone.localtime(warning.opened_at).strftime("%Y-%m-%d"), "status": warning.get_status_display()}
+    if warning.assignee_id:
+        line += _("，经办人：%(name)s") % {"name": formatting.person(warning.assignee)}
+    figures = warning.evidence_summary
+    return f"{line}（{figures}）" if figures else line
 
 
 ESCALATION_REASON_MAX = 90  # it is kept in the history record's change reason (100 characters)
@@ -617,8 +692,8 @@ def warning_escalate(*, user, warning_id: int, reason: str) -> EarlyWarning:
     warning._history_user = user
     warning._change_reason = (_("人工升级：%(reason)s") % {"reason": reason})[:100]
     warning.save()
-    warning = EarlyWarning.objects.select_related("enterprise", "enterprise__jurisdiction").get(pk=warning.pk)
-    note = _("升级原因：%(reason)s（%(user)s）") % {"reason": reason, "user": user}
+    warning = EarlyWarning.objects.select_related("enterprise", "enterprise__jurisdiction", "assignee").get(pk=warning.pk)
+    note = _("升级原因：%(reason)s（%(user)s）") % {"reason": reason, "user": formatting.person(user)}
     transaction.on_commit(lambda: _notify_escalated([warning], _("【小升规】人工升级预警%(n)s条"), note))
     return warning
 
@@ -713,3 +788,29 @@ def reaper_schedule_sync():
     PeriodicTask.objects.update_or_create(name=REAPER_SCHEDULE, defaults={
         "task": "monitoring.tasks.reap_check_runs_task", "interval": interval, "crontab": None,
         "expire_seconds": 120, "enabled": True})
+
+
+# -- targets (目标任务) -----------------------------------------------------------------
+
+@transaction.atomic
+def target_set(*, user, year: int, measure: str, value: int, citation: str = "", note: str = "",
+               jurisdiction: Jurisdiction | None = None, department=None) -> "Target":
+    """Set (create or change) one unit's target for a year and measure, as `user`.
+
+    Only the level above the unit may (monitoring.selectors.can_set_target); the previous
+    value stays in the target's history with who changed it."""
+    from .models import Target
+    from .selectors import can_set_target
+
+    if (jurisdiction is None) == (department is None):
+        raise ValidationError(_("须且只能指定区域或责任单位之一"))
+    _require(can_set_target(user, jurisdiction=jurisdiction, department=department))
+    target = (Target.objects.select_for_update().order_by()
+              .filter(year=year, measure=measure, jurisdiction=jurisdiction, department=department).first()
+              or Target(year=year, measure=measure, jurisdiction=jurisdiction, department=department))
+    target.value, target.citation, target.note = value, citation.strip(), note.strip()
+    target.updated_by = user
+    target._history_user = user
+    target.full_clean()
+    target.save()
+    return target

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import target_views, views
 
 app_name = "monitoring"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/assistance/", views.assistance_create, name="assistance"),
     path("runs/", views.run_list, name="runs"),
     path("runs/new/", views.run_start, name="run_start"),
+    path("targets/", target_views.target_list, name="targets"),
+    path("targets/new/", target_views.target_create, name="target_create"),
+    path("targets/<int:pk>/", target_views.target_edit, name="target"),
 ]

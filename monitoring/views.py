@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from enterprises import access
-from enterprises.models import Jurisdiction, User
+from enterprises.models import Jurisdiction, Pool, User
 
-from . import services
+from . import selectors, services
 from .models import ACTIVE_STATUSES, CheckRun, Severity, WarningKind, WarningStatus
 
 
@@ -28,6 +28,15 @@ class WarningFilter(forms.Form):
     severity = forms.ChoiceField(label=gettext_lazy("等级"), required=False,
                                  choices=[("", gettext_lazy("全部"))] + list(Severity.choices))
     q = forms.CharField(label=gettext_lazy("企业"), required=False)
+    jurisdiction = forms.ModelChoiceField(label=gettext_lazy("区域"), queryset=Jurisdiction.objects.none(),
+                                          required=False, to_field_name="key")
+    age = forms.ChoiceField(label=gettext_lazy("已产生天数"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].queryset = access.jurisdictions_visible_to(user)
+        self.fields["age"].choices = [("", _("全部"))] + [
+            (key, selectors.warning_age_label(low, high)) for key, low, high in selectors.WARNING_AGE_BUCKETS]
 
 
 class RunForm(forms.Form):
@@ -62,7 +71,7 @@ class AssistanceForm(forms.Form):
 
 @login_required
 def warning_list(request):
-    filters = WarningFilter(request.GET or None)
+    filters = WarningFilter(request.GET or None, user=request.user)
     qs = services.warnings_visible_to(request.user).select_related("enterprise", "enterprise__jurisdiction",
                                                                     "assignee")
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -76,6 +85,10 @@ def warning_list(request):
             qs = qs.filter(**{field: data[field]})
     if data.get("q"):
         qs = qs.filter(enterprise__name__icontains=data["q"])
+    if data.get("jurisdiction"):
+        qs = qs.filter(enterprise__jurisdiction__path__startswith=data["jurisdiction"].path)
+    if data.get("age"):
+        qs = qs.filter(selectors.warnings_opened_filter(timezone.localdate(), data["age"]))
     # Most urgent first: severity by rank (not by its code's spelling), then the oldest.
     rank = Case(When(severity=Severity.HIGH, then=0), When(severity=Severity.MEDIUM, then=1), default=2,
                 output_field=IntegerField())
@@ -109,7 +122,22 @@ def warning_detail(request, pk):
         "assistance_form": AssistanceForm(initial={"assisted_on": timezone.localdate()}),
         "assistance": warning.enterprise.assistance.select_related("staff", "warning"),
         "history": history, "closure": None if is_active else _closure(warning, history),
+        "pool_move": _pool_move(warning),
     })
+
+
+def _pool_move(warning):
+    """A pool suggestion in words: from which pool to which, why, and the clause it follows."""
+    if warning.kind != WarningKind.POOL_SUGGESTION:
+        return None
+    evidence = warning.evidence or {}
+
+    def label(pool):
+        return Pool(pool).label if pool in Pool.values else _("未入库")
+
+    citation = evidence.get("citation") or warning.rule.split("：")[0]
+    return {"current": label(evidence.get("current_pool")), "pool": label(evidence.get("pool")),
+            "reason": evidence.get("reason") or "—", "citation": citation}
 
 
 def _closure(warning, history):

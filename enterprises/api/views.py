@@ -17,13 +17,18 @@ from .serializers import (
 
 class EnterpriseFilter(django_filters.FilterSet):
     jurisdiction = django_filters.CharFilter(method="filter_jurisdiction", label="jurisdiction key (subtree)")
-    category = django_filters.ChoiceFilter(choices=EnterpriseCategory.choices)
+    # "below_scale_industry" is the value 工业企业 had before 2026-11; clients that still send it get the same rows.
+    category = django_filters.ChoiceFilter(choices=[*EnterpriseCategory.choices, ("below_scale_industry", "工业企业")],
+                                           method="filter_category")
     pool = django_filters.ChoiceFilter(choices=Pool.choices, field_name="current_pool")
     is_in_scale = django_filters.BooleanFilter()
 
     class Meta:
         model = Enterprise
         fields = ["jurisdiction", "category", "pool", "is_in_scale"]
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category=EnterpriseCategory.INDUSTRY if value == "below_scale_industry" else value)
 
     def filter_jurisdiction(self, queryset, name, value):
         return queryset.filter(jurisdiction__path__contains=f"/{value}/")

@@ -87,7 +87,7 @@ def test_the_admin_filters_by_jurisdiction_pool_category_and_status(client, admi
     by_place = client.get(url, {"jurisdiction": "140322"}).context["cl"].result_list
     assert {e.pk for e in by_place} == {enterprises["yu_gxj"].pk, enterprises["yu_other"].pk}
     assert client.get(url, {"is_in_scale__exact": "1"}).context["cl"].result_count == 0
-    assert client.get(url, {"category__exact": "below_scale_industry"}).context["cl"].result_count == 3
+    assert client.get(url, {"category__exact": "industry"}).context["cl"].result_count == 3
 
 
 def test_the_admin_searches_by_name_credit_code_and_former_name(client, admin_user, yuxian_clerk, enterprises):

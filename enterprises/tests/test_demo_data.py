@@ -145,7 +145,7 @@ def test_the_default_plan_has_entries_in_2024_and_2025_falling_in_scale_ones_and
     assert entries[2024] >= 5 and entries[2025] >= 5
     assert sum(1 for p in plans if p.base_annual >= 20_000_000 and p.growth < -0.05) >= 10
     categories = Counter(p.category for p in plans)
-    assert categories["below_scale_industry"] > 0.75 * len(plans) and len(categories) == 6
+    assert categories["industry"] > 0.75 * len(plans) and len(categories) == 6
     kinds = Counter(r[0] for p in plans for r in p.recognitions)
     assert {"tech_sme", "provincial_srdi", "national_little_giant", "high_tech"} <= set(kinds)
 
@@ -240,6 +240,14 @@ def test_the_full_demo_as_scripts_demo_loads_it(capsys):
     assert Contact.objects.filter(is_primary=True).count() == enterprises.count()
     assert enterprises.filter(department__key="140322-gxj").count() >= 5
     assert not enterprises.filter(jurisdiction__key__startswith="140322", department__isnull=True).exists()
+    assert not enterprises.filter(department__isnull=True).exists()  # 平顶山's too: its county governments
+
+    # size classes (统计上大中小微型企业划分办法) from the 2025 figures, so 阳泉's 小微-only awards are decided
+    sizes = set(enterprises.values_list("size_class", flat=True))
+    assert {"small", "micro"} <= sizes
+    assert enterprises.exclude(size_class="").count() > 0.9 * enterprises.count()
+    from incentives.models import Entitlement
+    assert Entitlement.objects.filter(rule__key__startswith="yangquan-continued", year=2025).exists()
 
     # one user per role, known passwords, no back office except admin
     users = {u.username: u for u in User.objects.all()}

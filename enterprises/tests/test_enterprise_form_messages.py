@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def create(client, jurisdictions, **data):
     form = {"credit_code": "", "name": "新登记企业", "jurisdiction": jurisdictions["xiushui"].pk,
-            "category": "below_scale_industry"}
+            "category": "industry"}
     form.update(data)
     return client.post(reverse("enterprises:create"), form)
 

@@ -369,7 +369,7 @@ def test_a_clerk_approves_on_the_page_and_the_book_shows_who(client, yuxian_cler
                            follow=True)
     html = response.content.decode()
     assert "已批准盂县耐火材料有限公司 2025年6月更正申请" in html
-    assert "630000.00 → 650000.00" in html and "xiaowang" in html  # the audit trail
+    assert "当月主营业务收入：63.00万元 → 65.00万元" in html and "xiaowang" in html  # the audit trail, in 万元
     assert stored(enterprises["yu_gxj"]).revenue == Decimal("650000.00")
 
 

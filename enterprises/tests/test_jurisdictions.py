@@ -69,7 +69,7 @@ def test_departments_hang_under_their_jurisdiction_with_successors_and_sme_cente
 def test_loading_twice_changes_nothing(capsys):
     call_command("load_jurisdictions")
     first = capsys.readouterr().out
-    assert "行政区域 33 个" in first and "本次新增 112 项，更新 0 项" in first
+    assert "行政区域 33 个" in first and "本次新增 124 项，更新 0 项" in first
     before = [count() for count in ROW_COUNTS]
     counts = jurisdictions_sync(load_jurisdiction_file())
     assert (counts["created"], counts["updated"]) == (0, 0)

@@ -93,7 +93,7 @@ def test_a_good_enterprise_file_creates_the_enterprises(yuxian_clerk, department
     a = Enterprise.objects.get(credit_code=code_a)
     assert (a.name, a.jurisdiction.name, a.department, a.industry_code, a.category, a.legal_representative,
             a.address, a.established_on) == ("盂县新材料有限公司", "秀水镇", departments["yuxian_gxj"], "C3089",
-                                             EnterpriseCategory.BELOW_SCALE_INDUSTRY, "张三", "秀水镇东街1号",
+                                             EnterpriseCategory.INDUSTRY, "张三", "秀水镇东街1号",
                                              date(2019, 3, 15))
     b = Enterprise.objects.get(credit_code=code_b)
     assert (b.name, b.jurisdiction.key, b.department, b.category, b.established_on) == (
@@ -128,7 +128,7 @@ def test_bad_rows_are_listed_by_row_and_column_and_nothing_is_written(yuxian_cle
     assert errors[1] == "第4行 所属区域：未找到所属区域“火星镇”，请填写区域名称或编号"
     assert errors[2] == "第5行 成立日期：日期格式应为“2020-05-18”，实际为“去年春天”"
     assert errors[3] == "第7行 统一社会信用代码：与第6行的统一社会信用代码重复"
-    assert errors[4].startswith("第8行 企业类别：企业类别应为以下之一：规下工业、个体工商户")
+    assert errors[4].startswith("第8行 企业类别：企业类别应为以下之一：工业企业、个体工商户")
     assert errors[4].endswith("实际为“大型国企”")
     assert history_counts() == before
     assert not Enterprise.objects.filter(credit_code=good).exists()
@@ -445,7 +445,7 @@ def test_templates_open_with_openpyxl_and_have_the_headers(client, yuxian_clerk,
     if kind == "figures":
         assert "当月数" in text and "不是年初至今的累计数" in text and "万元" in text
     else:
-        assert "规下工业、个体工商户" in text
+        assert "工业企业、个体工商户" in text
 
 
 # --- round trip -------------------------------------------------------------------------------

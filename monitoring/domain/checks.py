@@ -8,6 +8,8 @@ are monthly sums in yuan: year-to-date is never mistaken for a month or a year.
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from enterprises.domain.formatting import plain
+
 THRESHOLD = Decimal("20000000")  # 规模以上工业企业: 主营业务收入 2000万元
 
 
@@ -123,6 +125,6 @@ def classify(a: Aggregates, settings: CheckSettings, late: bool) -> list[Finding
     if (a.revenue_this_month is not None and a.previous_three_avg
             and a.revenue_this_month > a.previous_three_avg * settings.jump_factor):
         findings.append(Finding("integrity_jump", "medium",
-                                f"当月主营业务收入超过前三个月平均值的{settings.jump_factor}倍，核查是否虚报",
+                                f"当月主营业务收入超过前三个月平均值的{plain(settings.jump_factor)}倍，核查是否虚报",
                                 {**evidence, "previous_three_avg": _money(a.previous_three_avg)}))
     return findings

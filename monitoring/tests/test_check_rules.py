@@ -111,6 +111,43 @@ def test_xiaoyi_sizes_cultivation_twice_and_reserve_five_times_the_target():
     assert [i for i, p in suggested.items() if p == "reserve"] == list(range(4, 14))[:8]
 
 
+XIAOYI_GOAL = {"plan_goal": 200, "plan_goal_citation": "孝政办发[2022]44号 一（总体要求）"}
+
+
+def test_xiaoyi_derives_its_annual_target_from_the_plans_goal_when_none_is_set_by_hand():
+    # (200 − 190 in scale at the end of 2020) ÷ 5 years = 2 a year: cultivation 4, reserve 10.
+    policy = pools.PoolPolicy("xiaoyi", "孝政办发[2022]44号 四(十七)", in_scale_at_plan_start=190, **XIAOYI_GOAL)
+    assert pools.annual_target(policy).count == 2
+    candidates = [cand(i, 20_000_000 - i * 1_000_000) for i in range(16)]
+    suggestions = pools.suggest(policy, candidates, 10)
+    assert [s.enterprise_id for s in suggestions if s.pool == "cultivation"] == [0, 1, 2, 3]
+    assert [s.enterprise_id for s in suggestions if s.pool == "reserve"] == list(range(4, 14))
+    reason = suggestions[0].reason
+    assert reason.startswith("上年主营业务收入2,000.00万元，在规下企业中排第1位，在培育库4户（年均目标2户的2倍）之内")
+    assert "“十四五”末规上工业企业达到200户（孝政办发[2022]44号 一（总体要求））" in reason
+    assert "2020年末规上190户" in reason and "（200－190）÷5年，向上取整为2户" in reason
+    # 11 short of the goal still needs 3 a year (rounded up); a target set by hand wins, said without a derivation.
+    assert pools.annual_target(pools.PoolPolicy("xiaoyi", "", in_scale_at_plan_start=189, **XIAOYI_GOAL)).count == 3
+    by_hand = pools.PoolPolicy("xiaoyi", "", annual_target=1, in_scale_at_plan_start=190, **XIAOYI_GOAL)
+    assert [s.enterprise_id for s in pools.suggest(by_hand, candidates, 10) if s.pool == "cultivation"] == [0, 1]
+    assert "折算" not in pools.suggest(by_hand, candidates, 10)[0].reason
+
+
+def test_xiaoyi_suggests_nothing_without_a_target_or_once_the_goal_was_met_before_the_plan():
+    candidates = [cand(1, 15_000_000)]
+    assert pools.suggest(pools.PoolPolicy("xiaoyi", ""), candidates, 10) == []
+    assert pools.suggest(pools.PoolPolicy("xiaoyi", "", **XIAOYI_GOAL), candidates, 10) == []  # count unknown
+    assert pools.suggest(pools.PoolPolicy("xiaoyi", "", in_scale_at_plan_start=200, **XIAOYI_GOAL),
+                         candidates, 10) == []
+
+
+def test_xiaoyi_puts_this_years_new_projects_in_cultivation_before_ranking_the_rest():
+    policy = pools.PoolPolicy("xiaoyi", "孝政办发[2022]44号 四(十七)", annual_target=1)  # cultivation 2
+    candidates = [cand(1, 19_000_000), cand(2, 18_000_000), cand(3, None, "basic", new_project=True)]
+    suggested = {s.enterprise_id: s.pool for s in pools.suggest(policy, candidates, 10)}
+    assert suggested == {3: "cultivation", 1: "cultivation", 2: "reserve"}
+
+
 def test_pingdingshan_lowers_the_bar_to_fill_1_2_times_the_expected_count():
     policy = pools.PoolPolicy("pingdingshan", "平政办〔2022〕15号 附件2 三(一)", expected_count=5)  # size 6
     candidates = [cand(1, 15_000_000), cand(2, 11_000_000), cand(3, 9_000_000), cand(4, 8_000_000),
@@ -128,12 +165,16 @@ def test_yuxian_base_above_5m_and_cultivation_from_10m_or_prospects():
     assert suggested == {1: "cultivation", 2: "basic", 4: "cultivation"}
 
 
-def test_shuncheng_reviews_quarterly_15m_to_20m():
+def test_shuncheng_takes_in_its_named_targets_any_month_and_takes_out_only_at_the_quarters_end():
     policy = pools.PoolPolicy("shuncheng", "顺城区方案 三(一)1")
-    candidates = [cand(1, 16_000_000), cand(2, 21_000_000), cand(3, 9_000_000, "cultivation")]
-    assert pools.suggest(policy, candidates, 5) == []
+    candidates = [cand(1, 16_000_000), cand(2, 21_000_000), cand(3, 9_000_000, "cultivation"),
+                  cand(4, None, "basic", new_project=True), cand(5, 21_000_000, "cultivation")]
+    # 1500–2000万 last year and new builds are the pool's named targets: suggested in May too.
+    assert {s.enterprise_id: s.pool for s in pools.suggest(policy, candidates, 5)} == {1: "cultivation",
+                                                                                         4: "cultivation"}
+    # 按季度调整: one without prospects (below 1500万) leaves only in June; 达规未入统 (5) never does.
     suggested = {s.enterprise_id: s.pool for s in pools.suggest(policy, candidates, 6)}
-    assert suggested == {1: "cultivation", 3: "basic"}
+    assert suggested == {1: "cultivation", 3: "basic", 4: "cultivation"}
 
 
 def test_the_workflow_refuses_impossible_moves_and_needs_an_outcome():

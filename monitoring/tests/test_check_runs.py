@@ -1,5 +1,6 @@
 """Check runs: one per jurisdiction and month at a time, claimed under a lock, with a heartbeat,
 and a reaper that re-queues the runs of dead workers. Against PostgreSQL (advisory locks)."""
+import re
 import threading
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -393,7 +394,8 @@ def test_the_run_page_shows_every_state_in_chinese(client, yuxian_clerk, jurisdi
     html = client.get(reverse("monitoring:runs")).content.decode()
     cells = {}
     for row in html.split('<tr data-run="')[1:]:
-        cells[row.split('<td>')[2][:7]] = row.split('data-testid="run-status"')[1].split("</td>")[0]
+        period = re.search(r">(\d{4}-\d{2})</td>", row).group(1)
+        cells[period] = row.split('data-testid="run-status"')[1].split("</td>")[0]
     assert "排队中" in cells["2025-01"]
     assert "运行中" in cells["2025-02"] and "最近心跳" in cells["2025-02"]
     assert "心跳超时，工作进程可能已中断" in cells["2025-03"]

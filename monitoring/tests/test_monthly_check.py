@@ -109,7 +109,7 @@ def test_pool_suggestions_follow_the_jurisdictions_rule(yuxian_clerk, jurisdicti
                                pool_rule_citation="盂促企组办发[2024]1号 三(二)")
     check(yuxian_clerk, jurisdictions["yuxian"])
     suggestion = warnings_by(scenario["yu_gxj"])["pool_suggestion"]
-    assert suggestion.evidence["pool"] == "cultivation" and "1800.00万元" in suggestion.evidence["reason"]
+    assert suggestion.evidence["pool"] == "cultivation" and "1,800.00万元" in suggestion.evidence["reason"]
     assert "盂促企组办发[2024]1号" in suggestion.rule
 
 

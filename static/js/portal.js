@@ -3,6 +3,7 @@
 //   <select data-autosubmit>            submits its form when changed
 //   <input type="checkbox" data-check-all="input[name=ids]">  ticks or clears every matching box
 //   <form data-confirm="question">      asks before submitting
+//   #menu-toggle  the phone menu's checkbox (it works without script): Escape folds the menu
 "use strict";
 
 document.addEventListener("change", (event) => {
@@ -21,3 +22,13 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+const menuToggle = document.getElementById("menu-toggle");
+if (menuToggle) {
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menuToggle.checked) {
+      menuToggle.checked = false;
+      menuToggle.focus();
+    }
+  });
+}

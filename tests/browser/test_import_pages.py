@@ -260,6 +260,7 @@ def test_the_export_follows_the_list_filter(login, yuxian_clerk, enterprises):
 
 def test_a_leader_sees_no_import_link_and_is_refused_the_import_page(login, yangquan_leader, enterprises):
     page = login(yangquan_leader)
+    page.goto("/enterprises/")
     page.wait_for_selector("[data-testid=enterprise-table]")
     assert page.locator("[data-testid=import-link]").count() == 0
     response = page.goto("/enterprises/io/import/")

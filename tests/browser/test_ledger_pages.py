@@ -24,6 +24,9 @@ def first_entry(policies_loaded, enterprises, yuxian_clerk):
     """The 盂县 enterprise entered scale for the first time on 2024-12-01."""
     enterprise = enterprises["yu_gxj"]
     scale_event_record(user=yuxian_clerk, enterprise=enterprise, kind="first_entry", on=date(2024, 12, 1))
+    # A 小微 enterprise, as 阳办发[2021]11号 二(二)4's continued awards require (issue 10 item 3).
+    enterprise.size_class = "small"
+    enterprise.save(update_fields=["size_class"])
     return enterprise
 
 
@@ -32,7 +35,8 @@ def computed_2024(first_entry, jurisdictions, yuxian_clerk):
     """The 2024 batch for 盂县, run as the clerk's button would run it."""
     batch = EntitlementBatch.objects.create(jurisdiction=jurisdictions["yuxian"], year=2024, requested_by=yuxian_clerk)
     services.entitlement_batch_run(batch_id=batch.pk)
-    assert Entitlement.objects.filter(enterprise=first_entry, year=2024).count() == 2
+    # 省 30万, 阳泉 10万, and 盂县's county matching (盂促企组办发[2024]1号 三(八)), amount set by 盂县财政.
+    assert Entitlement.objects.filter(enterprise=first_entry, year=2024).count() == 3
     return first_entry
 
 
@@ -44,7 +48,10 @@ def cells_of(row):
     return [text.strip() for text in row.locator("td").all_inner_texts()]
 
 
-def test_a_clerk_computes_reviews_and_exports_the_2024_entitlements(login, yuxian_clerk, first_entry):
+def test_a_clerk_computes_and_reviews_the_head_approves_and_finance_records_payment(
+        login, yuxian_clerk, yuxian_chief, yuxian_finance, first_entry):
+    """Separation of duties: 小王 computes and reviews (初审), cannot approve his own review,
+    老陈 approves (审批) and exports the finance list, 周丽 of 盂县财政 records payment (拨付)."""
     page = login(yuxian_clerk)
     with page.expect_navigation():
         page.click("header nav >> text=奖补兑现")
@@ -60,6 +67,8 @@ def test_a_clerk_computes_reviews_and_exports_the_2024_entitlements(login, yuxia
     assert (batch.jurisdiction.name, batch.year, batch.status) == ("盂县", 2024, EntitlementBatch.Status.FINISHED)
     assert batch.requested_by == yuxian_clerk
     rows = {e.rule.key: e for e in Entitlement.objects.filter(enterprise=first_entry, year=2024).select_related("rule")}
+    county = rows.pop("yuxian-county-first-entry")  # due, amount set by 盂县财政 (issue 10 item 2)
+    assert county.amount is None and county.payers == [{"payer": "盂县财政", "amount": None}]
     assert set(rows) == {"shanxi-first-entry", "yangquan-first-entry"}
     assert rows["shanxi-first-entry"].amount == Decimal("300000.00")
     assert rows["yangquan-first-entry"].amount == Decimal("100000.00")
@@ -75,16 +84,36 @@ def test_a_clerk_computes_reviews_and_exports_the_2024_entitlements(login, yuxia
         assert cells[6] == f"{payer} {amount}"
         assert cells[7] == "待审核"
 
+    # 初审 by the clerk who computed them.
+    sign(page, rows.values(), "review")
+    assert "已初审2条" in page.locator(".messages").inner_text()
     for entitlement in rows.values():
-        page.check(f"input[name=ids][value='{entitlement.pk}']")
-    with page.expect_navigation():
-        page.click("[data-testid=approve]")
-    assert "已处理2条；0条状态不符未处理" in page.locator(".messages").inner_text()
+        assert page.locator(f"[data-testid=status-{entitlement.pk}]").inner_text() == "已初审"
+        assert "初审：xiaowang" in page.locator(f"[data-testid=signoff-{entitlement.pk}]").inner_text()
+        entitlement.refresh_from_db()
+        assert (entitlement.status, entitlement.reviewed_by) == (EntitlementStatus.REVIEWED, yuxian_clerk)
+    assert page.locator("[data-testid=pay]").count() == 0  # staff do not record payment in 盂县
+
+    # He cannot approve what he reviewed: nothing moves, and the page says how many and why.
+    sign(page, rows.values(), "approve")
+    said = page.locator(".messages").inner_text()
+    assert "已审批0条" in said and "2条由您初审，须由他人审批" in said
+    for entitlement in rows.values():
+        assert page.locator(f"[data-testid=status-{entitlement.pk}]").inner_text() == "已初审"
+
+    # 审批 by the head of the center.
+    page.context.clear_cookies()
+    page = login(yuxian_chief)
+    page.goto("/incentives/")
+    sign(page, rows.values(), "approve")
+    assert "已审批2条" in page.locator(".messages").inner_text()
     for entitlement in rows.values():
         assert page.locator(f"[data-testid=status-{entitlement.pk}]").inner_text() == "已审批"
+        people = page.locator(f"[data-testid=signoff-{entitlement.pk}]").inner_text()
+        assert "初审：xiaowang" in people and "审批：陈刚" in people
         entitlement.refresh_from_db()
         assert entitlement.status == EntitlementStatus.APPROVED
-        assert entitlement.reviewed_by == yuxian_clerk
+        assert (entitlement.reviewed_by, entitlement.approved_by) == (yuxian_clerk, yuxian_chief)
 
     with page.expect_download() as info:
         page.click("[data-testid=finance-export]")
@@ -99,7 +128,34 @@ def test_a_clerk_computes_reviews_and_exports_the_2024_entitlements(login, yuxia
         (2024, YU, first_entry.credit_code, YANGQUAN_ENTRY, "阳泉市财政", Decimal("10"), "已审批"),
         (2024, YU, first_entry.credit_code, SHANXI_ENTRY, "山西省财政", Decimal("30"), "已审批"),
     ]
-    assert all(line[10] == str(yuxian_clerk) for line in lines)  # 审核人
+    assert header[10:14] == ("初审人", "审批人", "拨付登记人", "拨付日期")
+    assert all(line[10:13] == ("xiaowang", "陈刚", None) for line in lines)
+
+    # 拨付 recorded by finance, who reads the ledger and signs nothing else.
+    page.context.clear_cookies()
+    page = login(yuxian_finance)
+    page.goto("/incentives/")
+    for control in ("review", "approve", "reject", "batch-form"):
+        assert page.locator(f"[data-testid={control}]").count() == 0
+    page.fill("input[name=paid_on]", "2025-03-01")
+    sign(page, rows.values(), "pay")
+    assert "已登记拨付2条" in page.locator(".messages").inner_text()
+    for entitlement in rows.values():
+        assert page.locator(f"[data-testid=status-{entitlement.pk}]").inner_text() == "已拨付（2025-03-01）"
+        people = page.locator(f"[data-testid=signoff-{entitlement.pk}]").inner_text()
+        assert "初审：xiaowang" in people and "审批：陈刚" in people and "拨付登记：周丽" in people
+        entitlement.refresh_from_db()
+        assert entitlement.status == EntitlementStatus.PAID and entitlement.paid_on == date(2025, 3, 1)
+        assert (entitlement.reviewed_by, entitlement.approved_by, entitlement.paid_by) == (
+            yuxian_clerk, yuxian_chief, yuxian_finance)
+
+
+def sign(page, entitlements, action):
+    """Tick the entitlements and press the button of one sign-off step."""
+    for entitlement in entitlements:
+        page.check(f"input[name=ids][value='{entitlement.pk}']")
+    with page.expect_navigation():
+        page.click(f"[data-testid={action}]")
 
 
 def test_the_enterprise_page_gives_the_reasons_for_each_rule(login, yuxian_clerk, computed_2024):
@@ -114,7 +170,7 @@ def test_the_enterprise_page_gives_the_reasons_for_each_rule(login, yuxian_clerk
 
     shanxi = cells_of(table.locator("tbody tr", has_text=SHANXI_ENTRY))
     assert shanxi[0] == "符合" and shanxi[3] == "30.00"
-    assert "首次入规（2024-12-01），奖励30万元" in shanxi[5]
+    assert "首次入规（2024-12-01），奖励30.00万元" in shanxi[5]  # 万元 with 2 decimals
     yangquan = cells_of(table.locator("tbody tr", has_text=YANGQUAN_ENTRY))
     assert yangquan[0] == "符合" and yangquan[3] == "10.00" and "阳泉市财政" in yangquan[4]
     year2 = cells_of(table.locator("tbody tr", has_text="上规入统后连续2年在规配套奖励"))
@@ -170,7 +226,8 @@ def test_a_leader_reads_the_ledger_without_review_controls(login, yangquan_leade
     assert ledger_row(page, SHANXI_ENTRY).count() == 1
     assert ledger_row(page, YANGQUAN_ENTRY).count() == 1
     assert page.locator("[data-testid=batch-form]").count() == 0
-    assert page.locator("input[type=checkbox]").count() == 0
+    # no boxes to tick in the ledger (the phone menu's toggle in the header is a checkbox too)
+    assert page.locator("main input[type=checkbox]").count() == 0
     assert page.locator("[data-testid=approve]").count() == 0
 
 
@@ -194,7 +251,8 @@ def test_a_xiaoyi_clerk_sees_none_of_the_yuxian_rows_and_cannot_approve_them(log
     }""", ids)
     with page.expect_navigation():
         page.evaluate("document.querySelector('[data-testid=review-form]').submit()")
-    assert "已处理0条" in page.locator(".messages").inner_text()
+    said = page.locator(".messages").inner_text()
+    assert "已审批0条" in said and f"{len(ids)}条状态不符，未处理" in said  # as if they did not exist
     assert set(Entitlement.objects.values_list("status", flat=True)) == {EntitlementStatus.PENDING}
 
     response = page.goto(f"/incentives/enterprises/{computed_2024.pk}/?year=2024")

@@ -23,6 +23,11 @@ def test_a_clerk_records_assistance_and_resolves_a_warning(login, yuxian_clerk, 
     assert "未按时报送" in table.inner_text()
     table.locator("tr", has_text="未按时报送").filter(has_text="盂县耐火材料有限公司").locator("a").click()
     assert "依据数据" in page.content()
+    # the evidence in 万元, months and the projection's method in words (issue 9 item 3)
+    evidence = page.locator("[data-testid=evidence]")
+    assert evidence.locator("tr[data-evidence=ytd] td").inner_text() == "1,000.00万元"
+    assert evidence.locator("tr[data-evidence=ytd_months] td").inner_text() == "5个月"
+    assert evidence.locator("tr[data-evidence=projection] td").inner_text() == "2,400.00万元（按当年月均线性推算）"
     form = page.locator("[data-testid=assistance-form]")
     form.locator("[name=problems]").fill("财务人员更换，漏报6月数据")
     form.locator("[name=actions]").fill("上门指导补报")
@@ -61,6 +66,8 @@ def test_a_clerk_runs_a_check_and_sees_the_run_recorded(login, yuxian_clerk, ent
     page.wait_for_selector("[data-testid=run-table]")
     assert CheckRun.objects.get().status == "finished"
     assert "已完成" in page.locator("[data-testid=run-table]").inner_text()
+    counts = page.locator("[data-testid=run-counts]").first.inner_text()
+    assert counts.strip() == "未按时报送 2 条、新增 2 条"  # what the run found, in words (not late_report=2)
     message = page.locator(".messages").inner_text()
     assert "检查已完成" in message and "排队中" not in message
 

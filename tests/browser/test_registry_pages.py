@@ -84,6 +84,7 @@ def test_a_bad_credit_code_is_explained_on_the_form(login, yuxian_clerk, jurisdi
 
 def test_a_leader_reads_but_sees_no_edit_controls(login, yangquan_leader, enterprises):
     page = login(yangquan_leader)
+    page.goto("/enterprises/")  # a leader lands on the dashboard (issue 11); the list is a menu click away
     assert page.locator("[data-testid=new-enterprise]").count() == 0
     page.click("text=盂县耐火材料有限公司")
     assert page.locator("[data-testid=edit-enterprise]").count() == 0
@@ -145,7 +146,7 @@ def test_an_enterprise_asks_to_correct_a_closed_month_and_a_clerk_approves(page,
     assert (figure.revenue, figure.output_value) == (Decimal("650000.00"), Decimal("714644.60"))
     page.goto(f"/enterprises/{enterprise.pk}/")
     trail = page.locator("[data-testid=audit-trail] tbody tr").first.inner_text()
-    assert "630000.00 → 650000.00" in trail and "xiaowang" in trail
+    assert "63.00万元 → 65.00万元" in trail and "xiaowang" in trail
     assert "已批准" in page.locator("[data-testid=correction-table]").inner_text()
 
 
@@ -163,6 +164,9 @@ def test_the_list_is_readable_on_a_phone(browser, live_server, yangquan_leader, 
     page.fill("#id_username", yangquan_leader.username)
     page.fill("#id_password", "pw-" + yangquan_leader.username)
     page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard/")  # where a leader lands (issue 11)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto("/enterprises/")
     page.wait_for_selector("[data-testid=enterprise-table]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()

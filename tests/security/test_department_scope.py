@@ -25,7 +25,7 @@ def test_they_cannot_register_an_enterprise_under_another_unit(client, yuxian_de
     client.force_login(yuxian_department_user)
     response = client.post(reverse("enterprises:create"), {
         "credit_code": new_credit_code(), "name": "越权登记公司", "jurisdiction": jurisdictions["xiushui"].pk,
-        "department": provincial_bureau.pk, "category": "below_scale_industry"})
+        "department": provincial_bureau.pk, "category": "industry"})
     assert response.status_code == 200
     assert response.context["form"].errors["department"]
     assert not Enterprise.objects.filter(name="越权登记公司").exists()

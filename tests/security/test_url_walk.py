@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from conftest import VISIBLE
+from monitoring.models import Target
 
 from .conftest import NONEXISTENT_ID
 
@@ -30,13 +31,29 @@ OWNED_ROWS = {
     "enterprises:figure_submit": "enterprise", "enterprises:pool_move": "enterprise",
     "enterprises:scale_event_create": "enterprise", "incentives:enterprise": "enterprise",
     "monitoring:warning": "warning", "monitoring:transition": "warning", "monitoring:assistance": "warning",
-    "monitoring:escalate": "warning",
+    "monitoring:escalate": "warning", "report:enterprise_book": "enterprise",
     "enterprises:correction_approve": "correction", "enterprises:correction_reject": "correction",
+    # a target belongs to a jurisdiction: the world gives each enterprise's jurisdiction one
+    "monitoring:target": "target",
+    # An enterprise's records: added by the enterprise's id, corrected and deleted by the record's.
+    **{f"enterprises:{kind}_create": "enterprise" for kind in ("recognition", "listing", "refinancing",
+                                                                 "attestation", "contact")},
+    **{f"enterprises:{kind}_{action}": kind for kind in ("recognition", "listing", "refinancing", "attestation",
+                                                         "contact") for action in ("edit", "delete")},
 }
+# The row of each record kind, by the enterprise's related name (one per enterprise in the `world`).
+RECORD_ROWS = {"recognition": "recognitions", "listing": "listing_milestones", "refinancing": "refinancings",
+               "attestation": "attestations", "contact": "contacts"}
 # Routes whose int argument is not an enterprise's row, and how they are scoped instead.
 OTHER_ID_ROUTES = {
     "tokens:create": "an API-client account of the staff's subtree (enterprises/tests/test_tokens.py)",
     "tokens:revoke": "an API-client account of the staff's subtree (enterprises/tests/test_tokens.py)",
+    # year and month, not ids: the jurisdiction key scopes them (reports/tests/test_dispatch.py)
+    "report:dispatch": "year/month of a jurisdiction's report (reports/tests/test_dispatch.py)",
+    "report:dispatch_pdf": "year/month of a jurisdiction's report (reports/tests/test_dispatch.py)",
+    "report:dispatch_issue": "year/month of a jurisdiction's report (reports/tests/test_dispatch.py)",
+    "report:notice": "year of a jurisdiction's annual notice (reports/tests/test_notice.py)",
+    "report:notice_pdf": "year of a jurisdiction's annual notice (reports/tests/test_notice.py)",
 }
 SKIPPED = {"admin", "djdt"}  # the admin is superuser-only and tested in enterprises/tests/test_admin.py
 
@@ -166,7 +183,7 @@ def _probe(client, path, seen):
     return failures
 
 
-ROLES = ["yuxian_clerk", "enterprise_user", "yangquan_leader", "yuxian_department_user", None]
+ROLES = ["yuxian_clerk", "enterprise_user", "yangquan_leader", "yuxian_department_user", "yuxian_finance", None]
 
 
 @pytest.mark.parametrize("persona", ROLES, ids=[str(r) for r in ROLES])
@@ -210,6 +227,10 @@ def _row_of(kind, enterprise):
         return enterprise.pk
     if kind == "correction":
         return enterprise.figure_corrections.get().pk
+    if kind == "target":
+        return Target.objects.get(jurisdiction=enterprise.jurisdiction_id).pk
+    if kind in RECORD_ROWS:
+        return getattr(enterprise, RECORD_ROWS[kind]).get().pk
     return enterprise.warnings.get().pk
 
 

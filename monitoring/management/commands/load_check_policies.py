@@ -9,7 +9,8 @@ from monitoring.models import CheckPolicy
 from monitoring.services import escalation_schedule_sync, reaper_schedule_sync
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "check_policies.yaml"
-FIELDS = ("pool_rule", "pool_rule_citation", "annual_target", "expected_count", "run_day")
+FIELDS = ("pool_rule", "pool_rule_citation", "annual_target", "expected_count", "plan_goal", "plan_goal_citation",
+          "run_day")
 # The reporting deadline is part of the reporting calendar, kept on the jurisdiction
 # (enterprises.Jurisdiction.report_deadline_day, inherited down the tree); an entry may still set it.
 JURISDICTION_FIELDS = ("report_deadline_day",)

@@ -24,6 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, size, **options):
         call_command("load_check_policies", verbosity=0)
+        call_command("load_targets", verbosity=0)
         result = demo_load(demo_plan(size_factor=size, division_codes=division_codes()))
         self.stdout.write(f"演示企业新增 {result['enterprises']} 户，月度数据 {result['figures']} 条")
         admin = User.objects.get(username="admin")
@@ -36,3 +37,18 @@ class Command(BaseCommand):
                 batch = EntitlementBatch.objects.create(jurisdiction=jurisdiction, year=2025, requested_by=admin)
                 entitlement_batch_run(batch_id=batch.pk)
         self.stdout.write("已运行2026年10月月度检查和2025年度免申即享计算")
+        _demo_targets()
+
+
+def _demo_targets():
+    """The demo's figures run to 2026, the documents' targets to 2024/2025: 盂县's 2024 breakdown is
+    carried over to 2026, marked as demo data, so the dashboard has targets to compare with."""
+    from django.db.models import Q
+
+    from monitoring.models import Target
+
+    for target in Target.objects.filter(year=2024).filter(Q(jurisdiction__key__startswith="140322")
+                                                          | Q(department__key__startswith="140322")):
+        Target.objects.get_or_create(
+            year=2026, measure=target.measure, jurisdiction=target.jurisdiction, department=target.department,
+            defaults={"value": target.value, "citation": f"演示数据：沿用{target.citation}"})

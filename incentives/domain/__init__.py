@@ -1,0 +1,1 @@
+"""Plain-Python rules of the entitlement ledger (no ORM, no settings)."""
