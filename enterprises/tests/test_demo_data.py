@@ -201,6 +201,10 @@ def test_the_full_demo_as_scripts_demo_loads_it(capsys):
     enterprises = Enterprise.objects.select_related("jurisdiction")
     assert 290 <= enterprises.count() <= 310
 
+    # beat: the daily job that issues each jurisdiction's dispatch report on its day
+    from django_celery_beat.models import PeriodicTask
+    assert PeriodicTask.objects.get(name="dispatch-reports").task == "reports.tasks.issue_due_reports_task"
+
     # places and codes
     for key in SEED_COUNTIES:
         assert enterprises.filter(jurisdiction__path__contains=f"/{key}/").count() >= 10, key

@@ -25,6 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, size, **options):
         call_command("load_check_policies", verbosity=0)
         call_command("load_targets", verbosity=0)
+        # The daily beat entry that issues each jurisdiction's dispatch report on its day.
+        call_command("issue_dispatch_reports", schedule=True, verbosity=0)
         result = demo_load(demo_plan(size_factor=size, division_codes=division_codes()))
         self.stdout.write(f"演示企业新增 {result['enterprises']} 户，月度数据 {result['figures']} 条")
         admin = User.objects.get(username="admin")
