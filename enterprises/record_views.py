@@ -6,27 +6,14 @@ the user's scope (a foreign id is a 404, exactly like a missing one), the write
 permission is checked (read-only roles get 403), and one service does the write."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import access, audit, records, selectors
 from .record_forms import FORMS
-
-
-def _require(check):
-    allowed, reason = check
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
-def _add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+from .views import _add_errors, _require  # the registry pages' own helpers, shared
 
 
 def _back(enterprise, kind) -> str:
