@@ -1,0 +1,132 @@
+"""The benchmark data generator (enterprises/synthetic.py, `manage.py generate_enterprises`) and the
+benchmark command that times the leaders' pages on it (`manage.py bench`). Timings are not asserted:
+they belong to scripts/bench. What is asserted: the same seed gives the same data, credit codes are
+valid, the figures are about size × months, and writing costs a fixed number of statements."""
+import json
+from datetime import date, datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from enterprises import synthetic
+from enterprises.domain import scale
+from enterprises.domain.credit_code import check
+from enterprises.models import Enterprise, MonthlyFigure, PoolMembership, ScaleEvent
+
+END = "2026-10"
+MONTHS = 24
+
+
+def generate(size, seed=7, **options):
+    call_command("generate_enterprises", jurisdiction="140322", size=size, seed=seed, months=MONTHS, end=END,
+                 verbosity=0, **options)
+
+
+def generated():
+    return Enterprise.objects.filter(jurisdiction__path__startswith="/140000/140300/140322/")
+
+
+def snapshot():
+    """The generated data without database ids."""
+    return (
+        list(generated().order_by("credit_code").values_list("credit_code", "name", "jurisdiction__key",
+                                                             "department__key", "is_in_scale")),
+        list(MonthlyFigure.objects.order_by("enterprise__credit_code", "year", "month")
+             .values_list("enterprise__credit_code", "year", "month", "revenue", "employees")),
+        list(ScaleEvent.objects.order_by("enterprise__credit_code", "occurred_on")
+             .values_list("enterprise__credit_code", "kind", "occurred_on")),
+        list(PoolMembership.objects.order_by("enterprise__credit_code", "entered_on", "id")
+             .values_list("enterprise__credit_code", "pool", "entered_on", "exited_on")),
+    )
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_enterprises_and_replace_starts_over(jurisdictions, departments):
+    generate(50)
+    first = snapshot()
+    assert len(first[0]) == 50
+    generate(50, replace=True)
+    assert snapshot() == first
+    generate(50, seed=8, replace=True)
+    assert snapshot()[0] != first[0]
+    assert generated().count() == 50
+
+
+@pytest.mark.django_db
+def test_a_second_generation_needs_replace(jurisdictions):
+    generate(5)
+    with pytest.raises(CommandError, match="--replace"):
+        generate(5)
+
+
+@pytest.mark.django_db
+def test_codes_are_valid_and_marked_and_enterprises_spread_over_the_towns(jurisdictions, departments, make_enterprise):
+    kept = make_enterprise("真实企业", "xiushui")  # not generated: --replace leaves it alone
+    generate(50)
+    codes = list(generated().exclude(pk=kept.pk).values_list("credit_code", flat=True))
+    assert len(codes) == 50
+    assert all(check(code).is_valid for code in codes), [check(c).errors for c in codes if not check(c).is_valid]
+    assert all(synthetic.is_generated(code) and code.startswith("91140322") for code in codes)
+    towns = set(generated().exclude(pk=kept.pk).values_list("jurisdiction__key", flat=True))
+    assert towns <= {"140322-xiushui", "140322-nanlou", "140322-kfq"} and len(towns) == 3
+    generate(50, replace=True)
+    assert Enterprise.objects.filter(pk=kept.pk).exists()
+
+
+@pytest.mark.django_db
+def test_figures_events_and_pools_are_consistent(jurisdictions, departments):
+    size = 50
+    generate(size)
+    figures = MonthlyFigure.objects.filter(enterprise__in=generated())
+    count = figures.count()
+    # ~3 % months missing, new projects start later: roughly size × months, never more.
+    assert 0.8 * size * MONTHS <= count <= size * MONTHS
+    periods = {(y, m) for y, m in figures.values_list("year", "month").distinct()}
+    assert min(periods) == (2024, 11) and max(periods) == (2026, 10)
+    assert not figures.filter(revenue__lt=0).exists()
+    for enterprise in generated().prefetch_related("scale_events", "pool_memberships"):
+        events = [scale.Event(e.kind, e.occurred_on, e.name_at_event)
+                  for e in sorted(enterprise.scale_events.all(), key=lambda e: e.occurred_on)]
+        for index, event in enumerate(events):  # every event is one the registry would accept next
+            assert scale.check_next(events[:index], event.kind, event.occurred_on) is None, (enterprise, events)
+        assert enterprise.is_in_scale == scale.in_scale_after(events)
+        assert all(e.occurred_on <= date(2026, 10, 31) for e in events)
+        stays = sorted(enterprise.pool_memberships.all(), key=lambda s: (s.entered_on, s.pk))
+        assert [s.exited_on is None for s in stays].count(True) == 1 and stays[-1].exited_on is None
+        assert stays[0].pool == "basic"
+    assert generated().filter(is_in_scale=True).exists()
+
+
+@pytest.mark.django_db
+def test_writing_costs_the_same_statements_whatever_the_size(jurisdictions, departments):
+    counts = []
+    for size, key in ((10, "140322"), (60, "141181")):
+        with CaptureQueriesContext(connection) as captured:
+            call_command("generate_enterprises", jurisdiction=key, size=size, seed=3, months=MONTHS, end=END,
+                         verbosity=0)
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1] and counts[0] < 30, counts
+
+
+def test_a_plan_does_not_depend_on_the_size():
+    spec = synthetic.Spec(seed=5, first=(2024, 1), last=(2026, 10),
+                          places=(synthetic.Place(1, "140322-xiushui", "秀水镇", "140322"),), departments={},
+                          reported_until=datetime(2026, 11, 15, tzinfo=synthetic.SHANGHAI))
+    assert synthetic.plan_enterprise(spec, 17) == synthetic.plan_enterprise(spec, 17)
+    assert synthetic.plan_enterprise(spec, 17).credit_code != synthetic.plan_enterprise(spec, 18).credit_code
+    assert synthetic.months_back((2026, 10), 36) == (2023, 11)
+
+
+@pytest.mark.django_db
+def test_the_bench_command_runs_once_and_writes_its_json(jurisdictions, departments, tmp_path):
+    generate(12)
+    call_command("bench", jurisdiction="140322", repeat=1, year=2026, month=10, out=tmp_path, verbosity=0)
+    (written,) = tmp_path.glob("*.json")
+    report = json.loads(written.read_text(encoding="utf-8"))
+    assert report["data"]["enterprises"] == 12
+    assert [r["job"] for r in report["results"]] == ["dashboard", "dispatch page", "dispatch PDF"]
+    for result in report["results"]:
+        assert result["runs"] == 1 and result["queries"][0] > 0 and result["result"] in ("PASS", "MISS", "—")
+    assert report["machine"]["nproc"] >= 1 and report["setup"]["monthly_check_s"] > 0

@@ -1,0 +1,123 @@
+"""Benchmark of the leaders' dashboard and the monthly dispatch report (reports/benchmark.py; scripts/bench)."""
+import json
+import logging
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone as dt_timezone
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from enterprises.models import Enterprise, Jurisdiction, MonthlyFigure, Role, User
+from monitoring.models import CheckRun
+from monitoring.services import monthly_check_run, previous_period
+from reports import benchmark
+
+DASHBOARD_TARGET = 0.3  # seconds, issue 11 item 7
+PDF_TARGET = 5.0
+BENCH_USER = "bench_leader"
+
+
+class Command(BaseCommand):
+    help = ("性能基准：以所选区域领导身份请求工作看板、月度调度页面和调度报告PDF各若干次，报告最短/中位/最长耗时、"
+            "查询数和进程峰值内存，与目标（看板≤300毫秒、PDF≤5秒）比较，并把结果写成JSON。"
+            "会先运行该月的月度检查，并创建不能登录的领导账号 bench_leader；数据由 generate_enterprises 生成。")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--jurisdiction", default="140322", help="区域编号（默认140322，盂县）")
+        parser.add_argument("--repeat", type=int, default=7, help="每项重复次数（另有一次不计入统计的冷启动）")
+        parser.add_argument("--year", type=int, help="报告年度（默认上一个已结束月份所在年度）")
+        parser.add_argument("--month", type=int, help="报告月份（默认上一个已结束的月份）")
+        parser.add_argument("--out", type=Path, default=Path(settings.BASE_DIR) / "var" / "bench",
+                            help="JSON结果目录（默认 var/bench）")
+        parser.add_argument("--no-check", action="store_true", help="不先运行该月的月度检查")
+
+    def handle(self, *args, jurisdiction, repeat, year, month, out, no_check, **options):
+        root = Jurisdiction.objects.filter(key=jurisdiction).first()
+        if root is None:
+            raise CommandError(f"区域“{jurisdiction}”不存在")
+        if repeat < 1:
+            raise CommandError("--repeat 至少为1")
+        default_year, default_month = previous_period(timezone.localdate())
+        year, month = year or default_year, month or default_month
+        setup = {}
+        with _quiet("weasyprint", "axes"):
+            if not no_check:
+                setup["monthly_check_s"] = self._check(root, year, month)
+            client = Client()
+            client.force_login(_leader(root))
+            params = {"key": root.key, "year": year, "month": month}
+            dashboard = f"{reverse('reports:dashboard')}?jurisdiction={root.key}&year={year}&month={month}"
+            jobs = [
+                benchmark.Job("dashboard", DASHBOARD_TARGET, lambda: _get(client, dashboard)),
+                benchmark.Job("dispatch page", None, lambda: _get(client, reverse("report:dispatch", kwargs=params))),
+                benchmark.Job("dispatch PDF", PDF_TARGET,
+                              lambda: _get(client, reverse("report:dispatch_pdf", kwargs=params), pdf=True)),
+            ]
+            results = [benchmark.measure(job, repeat) for job in jobs]
+        scope = Enterprise.objects.filter(jurisdiction__path__startswith=root.path)
+        data = {"jurisdiction": root.key, "name": root.name, "year": year, "month": month,
+                "enterprises": scope.count(), "in_scale": scope.filter(is_in_scale=True).count(),
+                "monthly_figures": MonthlyFigure.objects.filter(enterprise__in=scope.values("pk")).count()}
+        report = {"measured_at": timezone.now().isoformat(), "machine": benchmark.machine(), "data": data,
+                  "debug": settings.DEBUG, "repeat": repeat, "setup": setup,
+                  "results": [r.as_dict() for r in results]}
+        self.stdout.write(f"{root.name} {year}-{month:02d}: {data['enterprises']} enterprises "
+                          f"({data['in_scale']} in scale), {data['monthly_figures']} monthly figures; "
+                          f"{report['machine']['nproc']} CPUs (load {report['machine']['load_avg'][0]}), "
+                          f"{report['machine']['database']}"
+                          + ("; DEBUG on" if settings.DEBUG else ""))
+        if "monthly_check_s" in setup:
+            self.stdout.write(f"monthly check (setup, once): {setup['monthly_check_s']:.2f} s")
+        self.stdout.write(benchmark.table(results))
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{datetime.now(dt_timezone.utc):%Y%m%dT%H%M%SZ}.json"
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        self.stdout.write(f"→ {path}")
+
+    def _check(self, root, year, month) -> float:
+        """Run the month's check first, so the report has its warnings (exit risks, ready to declare) for the
+        data generated now; its time is printed as setup, not judged (issue 14 benchmarks it)."""
+        run = CheckRun.objects.create(jurisdiction=root, year=year, month=month)
+        started = time.perf_counter()
+        run = monthly_check_run(run_id=run.pk)
+        if run.status != CheckRun.Status.FINISHED:
+            raise CommandError(f"月度检查未完成：{run.status} {run.error}")
+        return time.perf_counter() - started
+
+
+@contextmanager
+def _quiet(*names):
+    """WeasyPrint logs every layout step (and each duplicate SVG id of the charts), axes every login:
+    noise around a timing table. Levels are restored afterwards (the command also runs inside tests)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _leader(root: Jurisdiction) -> User:
+    user, created = User.objects.get_or_create(username=BENCH_USER, defaults={
+        "role": Role.LEADER, "jurisdiction": root, "first_name": "基准测试"})
+    if user.jurisdiction_id != root.pk or user.role != Role.LEADER:
+        user.role, user.jurisdiction = Role.LEADER, root
+        user.save(update_fields=["role", "jurisdiction"])
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _get(client: Client, url: str, pdf: bool = False):
+    response = client.get(url)
+    if response.status_code != 200 or (pdf and not response.content.startswith(b"%PDF")):
+        raise CommandError(f"{url}: HTTP {response.status_code}")
