@@ -688,3 +688,5 @@ class Refinancing(models.Model):
 
 # API tokens live in their own module; imported here so Django registers the model.
 from .token_models import ApiToken, TokenScope  # noqa: E402,F401
+# Invitations of enterprise accounts, likewise.
+from .invitation_models import Invitation  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import record_views, views
+from . import portal_views, record_views, views
 
 app_name = "enterprises"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/figures/", views.figure_submit, name="figure_submit"),
     path("<int:pk>/pool/", views.pool_move, name="pool_move"),
     path("<int:pk>/scale-events/", views.scale_event_create, name="scale_event_create"),
+    path("<int:pk>/invite/", portal_views.invitation_create, name="invite"),
     path("corrections/", views.correction_list, name="corrections"),
     path("corrections/<int:pk>/approve/", views.correction_approve, name="correction_approve"),
     path("corrections/<int:pk>/reject/", views.correction_reject, name="correction_reject"),

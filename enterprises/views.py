@@ -91,8 +91,20 @@ def enterprise_detail(request, pk):
             selectors.corrections_visible_to(user=request.user).filter(enterprise=enterprise)
             .order_by("-requested_at", "-id")[:20]),
         "pool_form": PoolMoveForm(initial={"on": timezone.localdate()}),
+        **_accounts_context(request.user, enterprise),
         "scale_form": ScaleEventForm(initial={"on": timezone.localdate()}),
     })
+
+
+def _accounts_context(user, enterprise) -> dict:
+    """The enterprise's portal accounts and invitations, for the staff who may invite one."""
+    if not access.can_invite_enterprise_users(user, enterprise)[0]:
+        return {"can_invite": False}
+    from .portal_forms import InvitationForm
+
+    return {"can_invite": True, "invitation_form": InvitationForm(),
+            "portal_accounts": enterprise.users.filter(role=Role.ENTERPRISE).order_by("username"),
+            "invitations": enterprise.invitations.select_related("created_by", "account")[:10]}
 
 
 def _figure_form_context(request, enterprise, figures) -> dict:

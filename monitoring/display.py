@@ -37,6 +37,7 @@ EVIDENCE_FIELDS = (
     ("output_this_month", gettext_lazy("当月产值"), MONEY),
     ("electricity_this_month", gettext_lazy("当月用电量"), KWH),
     ("previous_three_avg", gettext_lazy("前三个月月均营收"), MONEY),
+    ("previous_month_revenue", gettext_lazy("上一填报月营收"), MONEY),
     ("current_pool", gettext_lazy("当前所在库"), POOL),
     ("pool", gettext_lazy("建议调入"), POOL),
     ("reason", gettext_lazy("建议理由"), TEXT),

@@ -237,6 +237,8 @@ class Assistance(models.Model):
     problems = models.TextField(_("发现问题"))
     actions = models.TextField(_("帮扶措施"))
     next_step = models.TextField(_("下一步"), blank=True)
+    # The enterprise's own answer to a warning from its portal (staff = its account), not a staff visit.
+    from_enterprise = models.BooleanField(_("企业答复"), default=False)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
     history = HistoricalRecords()
 

@@ -559,7 +559,8 @@ def _write(run, ids, findings, fresh=None, settings_=None, late=False):
         else:
             counts["unchanged"] += 1
     for key, current in existing.items():
-        if key not in findings and current.status == WarningStatus.OPEN:
+        if key not in findings and current.status == WarningStatus.OPEN \
+                and current.evidence.get("source") != ENTERPRISE_REPORT:  # staff look at those themselves
             # Say why, and keep the figures it was closed on (what raised it stays in the history).
             aggregates = (fresh or {}).get(current.enterprise_id)
             reason = _no_longer_fires(current, aggregates, settings_ or checks.CheckSettings(), late)
@@ -754,6 +755,67 @@ def assistance_record(*, user, enterprise: Enterprise, assisted_on: date, proble
         warning._history_user = user
         warning.save()
     return record
+
+
+# -- the enterprise's own side (its portal) ---------------------------------------------
+
+ENTERPRISE_REPORT = "enterprise_report"  # evidence["source"] of a warning raised by the enterprise's own report
+
+
+def warnings_for_enterprise_account(user):
+    """The warnings addressed to an enterprise account: those on its own enterprise."""
+    enterprise = access.portal_enterprise(user)
+    if enterprise is None:
+        return EarlyWarning.objects.none()
+    return EarlyWarning.objects.filter(enterprise=enterprise)
+
+
+@transaction.atomic
+def warning_answer(*, user, warning_id: int, answer: str, help_needed: str = "",
+                   on: date | None = None) -> Assistance:
+    """The enterprise answers a warning from its portal: the answer is logged in the warning's
+    assistance log, marked as from the enterprise. The workflow status is the staff's to change."""
+    warning = warnings_for_enterprise_account(user).select_for_update().filter(pk=warning_id).first()
+    if warning is None:
+        raise PermissionDenied(_("该预警不存在"))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": _("请填写答复内容")})
+    help_needed = (help_needed or "").strip()
+    record = Assistance(enterprise_id=warning.enterprise_id, warning=warning, staff=user, from_enterprise=True,
+                        assisted_on=on or timezone.localdate(), problems=answer,
+                        actions=help_needed or _("（企业答复，未提出帮扶需求）"))
+    record._history_user = user
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def revenue_jump_flag(*, user, enterprise: Enterprise, year: int, month: int, revenue, previous_year: int,
+                      previous_month: int, previous_revenue, factor) -> EarlyWarning:
+    """Tell staff that the enterprise confirmed a revenue far from its previous reported month:
+    the month's 营收异常突增 warning, opened (or re-opened) with the figures and marked as raised
+    by the enterprise's report, so the monthly check does not close it unseen."""
+    rule = _("企业填报时确认：%(y)s年%(m)s月主营业务收入%(revenue)s，与上一填报月（%(py)s年%(pm)s月）"
+             "%(previous)s相比超过%(factor)s倍的变动幅度，请核实") % {
+        "y": year, "m": month, "revenue": formatting.wan_yuan(revenue), "py": previous_year, "pm": previous_month,
+        "previous": formatting.wan_yuan(previous_revenue), "factor": formatting.plain(factor)}
+    evidence = {"source": ENTERPRISE_REPORT, "revenue_this_month": str(revenue),
+                "previous_month_revenue": str(previous_revenue)}
+    warning = EarlyWarning.objects.select_for_update().filter(
+        enterprise=enterprise, kind=WarningKind.INTEGRITY_JUMP, year=year, month=month).first()
+    if warning is None:
+        warning = EarlyWarning(enterprise=enterprise, kind=WarningKind.INTEGRITY_JUMP, year=year, month=month,
+                               opened_at=timezone.now())
+    elif warning.status not in ACTIVE_STATUSES:
+        warning.status, warning.resolved_at, warning.outcome = WarningStatus.OPEN, None, ""
+    warning.severity, warning.rule, warning.evidence = "medium", rule[:200], evidence
+    warning._history_user = user
+    warning.save()
+    warning_id = warning.pk
+    transaction.on_commit(lambda: notify_new_warnings([warning_id]))
+    return warning
 
 
 # -- schedules ------------------------------------------------------------------------

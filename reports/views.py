@@ -15,9 +15,14 @@ from . import charts, selectors
 from .report_selectors import can_read_reports
 
 
-@login_required
 def home(request):
-    """Leaders land on the dashboard; everyone else on the enterprise list."""
+    """A visitor without an account lands on the public eligibility check; leaders on the
+    dashboard, enterprise accounts on their own page (the portal); everyone else on the
+    enterprise list."""
+    if not request.user.is_authenticated:
+        return redirect("eligibility:check")
+    if access.portal_enterprise(request.user) is not None:
+        return redirect("portal:home")
     if request.user.role == Role.LEADER and not request.user.is_superuser:
         return redirect("reports:dashboard")
     return redirect("enterprises:list")

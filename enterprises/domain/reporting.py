@@ -61,3 +61,12 @@ def open_months(day: int, today: date) -> list[tuple[int, int]]:
     only the previous month, and only until its deadline)."""
     year, month = previous_month(today)
     return [(year, month)] if is_open(year, month, day, today) else []
+
+
+def revenue_jump(previous, current, factor) -> bool:
+    """Whether a month's revenue is more than `factor` times, or less than 1/`factor` of, the
+    previous reported month's: the enterprise confirms such a figure and staff are told.
+    Nothing to compare (no previous month, a zero one, no revenue given) is no jump."""
+    if previous is None or current is None or not previous > 0 or not factor > 1:
+        return False
+    return current > previous * factor or current * factor < previous

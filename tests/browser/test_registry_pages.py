@@ -94,6 +94,7 @@ def test_a_leader_reads_but_sees_no_edit_controls(login, yangquan_leader, enterp
 def test_an_enterprise_user_sees_its_own_book_and_reports_figures(login, enterprise_user, enterprises, monkeypatch):
     monkeypatch.setattr(selectors, "today", lambda: date(2024, 5, 6))  # April 2024 is open until 10 May
     page = login(enterprise_user)
+    page.goto("/enterprises/")  # an enterprise account lands on its portal (issue 12); the list stays scoped
     rows = page.locator("[data-testid=enterprise-table] tbody tr")
     assert rows.count() == 1
     page.click("text=盂县耐火材料有限公司")

@@ -32,6 +32,8 @@ OWNED_ROWS = {
     "enterprises:scale_event_create": "enterprise", "incentives:enterprise": "enterprise",
     "monitoring:warning": "warning", "monitoring:transition": "warning", "monitoring:assistance": "warning",
     "monitoring:escalate": "warning", "report:enterprise_book": "enterprise",
+    # The enterprise portal looks a warning up among its own enterprise's only; staff invite by enterprise.
+    "portal:warning": "warning", "enterprises:invite": "enterprise",
     "enterprises:correction_approve": "correction", "enterprises:correction_reject": "correction",
     # a target belongs to a jurisdiction: the world gives each enterprise's jurisdiction one
     "monitoring:target": "target",
