@@ -48,3 +48,11 @@ def document_error_responses(result, generator, request, public):
             if any(p.get("name") == "page" for p in parameters):
                 responses.setdefault("404", _response(_("页码超出范围"), _ERROR_REF))
     return result
+
+
+API_PREFIX = "/api/v1/"
+
+
+def only_versioned_paths(endpoints):
+    """The API is mounted twice (/api/v1/ and its alias /api/): document the versioned paths only."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith(API_PREFIX)]

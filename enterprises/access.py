@@ -133,3 +133,36 @@ def can_correct_documents_of(user, jurisdiction: Jurisdiction) -> tuple[bool, st
 def may_correct_documents(user) -> bool:
     """The role part of can_correct_documents_of: the others get a 403, not a 404."""
     return user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.CENTER_STAFF)
+
+
+def can_invite_enterprise_users(user, enterprise: Enterprise) -> tuple[bool, str]:
+    """SME-center staff of the enterprise's subtree (and superusers) invite its accounts."""
+    if not user.is_authenticated or not user.is_active:
+        return False, _("请先登录")
+    if not user.is_superuser and user.role != Role.CENTER_STAFF:
+        return False, _("只有中小企业服务中心工作人员可以邀请企业用户")
+    if not enterprises_visible_to(user).filter(pk=enterprise.pk).exists():
+        return False, _("该企业不在您的管辖范围内")
+    return True, ""
+
+
+def portal_enterprise(user) -> Enterprise | None:
+    """The one enterprise an enterprise account acts for in its portal; None for anyone else
+    (staff, superusers and API clients have no portal)."""
+    if not user.is_authenticated or not user.is_active or user.is_superuser:
+        return None
+    if user.role != Role.ENTERPRISE or user.enterprise_id is None:
+        return None
+    return enterprises_visible_to(user).select_related("jurisdiction", "department").first()
+
+
+def can_read_job_runs(user) -> tuple[bool, str]:
+    """Check runs and 免申即享 batches (of the jurisdictions in the user's subtree) are read by the
+    government side and its integrators; an enterprise account has no business with them."""
+    if not user.is_authenticated or not user.is_active:
+        return False, _("请先登录")
+    if user.is_superuser:
+        return True, ""
+    if user.role == Role.ENTERPRISE:
+        return False, _("企业用户不能查看批量任务")
+    return True, ""

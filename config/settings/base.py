@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "incentives",
     "monitoring",
     "reports",
+    "eligibility",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -142,12 +144,27 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Per-client rates of the views that opt in with ScopedRateThrottle (the public eligibility check).
+    "DEFAULT_THROTTLE_RATES": {"eligibility_check": env("ELIGIBILITY_API_RATE", default="30/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "小升规 portal API",
     "DESCRIPTION": "Ledgers (台账, 一户一册) of enterprises, monthly figures and pools, scoped to the caller.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The unversioned /api/ alias serves the same views; only /api/v1/ is documented (config/openapi.py).
+    "PREPROCESSING_HOOKS": ["config.openapi.only_versioned_paths"],
+    # Several models call a field "status" or "kind" with their own choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "EntitlementStatusEnum": "incentives.models.EntitlementStatus",
+        "EntitlementBatchStatusEnum": "incentives.models.EntitlementBatch.Status",
+        "WarningStatusEnum": "monitoring.models.WarningStatus",
+        "CheckRunStatusEnum": "monitoring.models.CheckRun.Status",
+        "DocumentStatusEnum": "policies.models.DocumentStatus",
+        "WarningKindEnum": "monitoring.models.WarningKind",
+        "ScaleEventKindEnum": "enterprises.models.ScaleEventKind",
+        "RecognitionKindEnum": "enterprises.models.RecognitionKind",
+    },
     # Errors (401/403/404/429/400) are described for every endpoint, see config/openapi.py.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "config.openapi.document_error_responses"],
@@ -214,6 +231,13 @@ CACHES = {
     if env("REDIS_URL", default="") else
     {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+
+# The public eligibility check's page (django-ratelimit, counters in the cache above): per address.
+RATELIMIT_USE_CACHE = "default"
+ELIGIBILITY_PAGE_RATE = env("ELIGIBILITY_PAGE_RATE", default="20/m")
+# django-ratelimit knows django-redis, not Django's own RedisCache (atomic too); without Redis
+# (demo, tests) the counters are per process, which is what a single process wants.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if env("REDIS_URL", default="") else ["django_ratelimit.E003"])
 
 # Celery: without REDIS_URL tasks run in-process, which is what the demo wants.
 REDIS_URL = env("REDIS_URL", default="")

@@ -11,7 +11,15 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Pool
+from ..models import (
+    JurisdictionLevel,
+    ListingBoard,
+    ListingStage,
+    Pool,
+    RecognitionKind,
+    RefinancingVenue,
+    ScaleEventKind,
+)
 
 BIGINT_MAX = 2**63 - 1
 
@@ -47,3 +55,45 @@ class MonthlyFigureFilter(EnterpriseScopedFilterSet):
 
 class PoolMembershipFilter(EnterpriseScopedFilterSet):
     pool = django_filters.ChoiceFilter(choices=Pool.choices)
+
+
+def jurisdiction_key_filter(field_path: str) -> django_filters.CharFilter:
+    """A jurisdiction key selecting its whole subtree; `field_path` leads to a Jurisdiction.
+    Keys are matched within the path, so a foreign key only narrows the caller's own rows (to none)."""
+
+    def subtree(queryset, name, value):
+        return queryset.filter(**{f"{field_path}__path__contains": f"/{value}/"})
+
+    return django_filters.CharFilter(method=subtree, label=_("区域编号（含下级）"), max_length=40)
+
+
+class ScaleEventFilter(EnterpriseScopedFilterSet):
+    kind = django_filters.ChoiceFilter(choices=ScaleEventKind.choices)
+    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte", label=_("日期起"))
+    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte", label=_("日期止"))
+    jurisdiction = jurisdiction_key_filter("enterprise__jurisdiction")
+
+
+class RecognitionFilter(EnterpriseScopedFilterSet):
+    kind = django_filters.ChoiceFilter(choices=RecognitionKind.choices)
+
+
+class ListingMilestoneFilter(EnterpriseScopedFilterSet):
+    board = django_filters.ChoiceFilter(choices=ListingBoard.choices)
+    stage = django_filters.ChoiceFilter(choices=ListingStage.choices)
+
+
+class RefinancingFilter(EnterpriseScopedFilterSet):
+    venue = django_filters.ChoiceFilter(choices=RefinancingVenue.choices)
+
+
+class AttestationFilter(EnterpriseScopedFilterSet):
+    year = year_filter()
+
+
+class JurisdictionFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=JurisdictionLevel.choices)
+    within = django_filters.CharFilter(method="filter_within", label=_("区域编号（含下级）"), max_length=40)
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(path__contains=f"/{value}/")

@@ -2,6 +2,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.settings import api_settings
 
 from ..models import ApiToken, Role
 
@@ -28,3 +29,20 @@ class TokenScopeAllowsMethod(BasePermission):
         if not isinstance(token, ApiToken):
             return True
         return request.method in SAFE_METHODS or token.allows_writes
+
+
+class RoleMayRead(BasePermission):
+    """The view's `read_check(user) -> (allowed, reason)` (an access helper) decides whether the
+    role reads the endpoint at all; the reason is the 403's message. Which rows are then seen is
+    the queryset's business."""
+
+    def has_permission(self, request, view):
+        allowed, reason = view.read_check(request.user)
+        if not allowed:
+            self.message = reason
+        return allowed
+
+
+def with_role_check(*extra):
+    """The default permission classes (settings.REST_FRAMEWORK) followed by `extra`."""
+    return [*api_settings.DEFAULT_PERMISSION_CLASSES, *extra]

@@ -94,5 +94,5 @@ def test_the_list_endpoint_query_count_is_bounded(api, make_enterprise, django_a
 def test_the_openapi_schema_documents_the_ledger(client, admin_user):
     client.force_login(admin_user)
     schema = client.get(reverse("api-schema"), {"format": "json"}).json()
-    assert "/api/enterprises/{id}/" in schema["paths"]
+    assert "/api/v1/enterprises/{id}/" in schema["paths"]
     assert client.get(reverse("api-docs")).status_code == 200

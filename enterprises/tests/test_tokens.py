@@ -234,4 +234,4 @@ def test_the_schema_documents_the_token_header(client, yuxian_clerk):
     scheme = schema["components"]["securitySchemes"]["tokenAuth"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
     assert "Token <" in scheme["description"]
-    assert {"tokenAuth": []} in schema["paths"]["/api/enterprises/"]["get"]["security"]
+    assert {"tokenAuth": []} in schema["paths"]["/api/v1/enterprises/"]["get"]["security"]

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Entitlement
+from ..models import Entitlement, EntitlementBatch
 
 
 class EntitlementSerializer(serializers.ModelSerializer):
@@ -14,3 +14,12 @@ class EntitlementSerializer(serializers.ModelSerializer):
         fields = ["id", "enterprise", "credit_code", "enterprise_name", "year", "rule", "rule_title", "amount",
                   "payers", "citation", "reason", "rule_version", "status", "reviewed_at", "approved_at", "paid_at",
                   "paid_on"]
+
+
+class EntitlementBatchSerializer(serializers.ModelSerializer):
+    jurisdiction_key = serializers.CharField(source="jurisdiction.key", read_only=True)
+
+    class Meta:
+        model = EntitlementBatch
+        fields = ["id", "jurisdiction", "jurisdiction_key", "year", "status", "created_at", "started_at",
+                  "finished_at", "enterprises", "counts"]

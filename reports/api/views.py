@@ -2,14 +2,22 @@
 ones once issued). Scoped like the page (reports.report_selectors.report_scope): a key outside the
 caller's subtree answers 404 like an unknown one; API-client accounts get 403 (no single
 enterprise's figures leave the portal)."""
+import django_filters
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from enterprises import access
+from enterprises.api.filters import jurisdiction_key_filter, month_filter, year_filter
+from enterprises.api.permissions import RoleMayRead, with_role_check
+
 from .. import report_selectors
 from ..dispatch import DispatchData
+from ..models import DispatchReport
 
 
 class DispatchReportView(APIView):
@@ -32,3 +40,54 @@ class DispatchReportView(APIView):
             "issued": issued is not None, "issued_at": issued.issued_at if issued is not None else None,
             "data": DispatchData.from_dict(data).to_dict(),
         })
+
+
+class DispatchReportSerializer(serializers.ModelSerializer):
+    jurisdiction_key = serializers.CharField(source="jurisdiction.key", read_only=True)
+    jurisdiction_name = serializers.CharField(source="jurisdiction.name", read_only=True)
+    data = serializers.SerializerMethodField(help_text="the figures frozen at issue, as the dispatch report endpoint "
+                                                       "answers them")
+    pdf_url = serializers.SerializerMethodField(help_text="the issued PDF on the portal's page (a signed-in "
+                                                          "reader in scope downloads it), not a public file")
+
+    class Meta:
+        model = DispatchReport
+        fields = ["id", "jurisdiction", "jurisdiction_key", "jurisdiction_name", "year", "month", "issued_at",
+                  "data", "pdf_url"]
+
+    def get_data(self, obj) -> dict:
+        return DispatchData.from_dict(obj.data).to_dict()
+
+    def get_pdf_url(self, obj) -> str:
+        path = reverse("report:dispatch_pdf", args=[obj.jurisdiction.key, obj.year, obj.month])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class DispatchReportFilter(django_filters.FilterSet):
+    jurisdiction = jurisdiction_key_filter("jurisdiction")
+    year = year_filter()
+    month = month_filter()
+
+
+FORBIDDEN = OpenApiResponse(description="role without reports (API clients, enterprises, departments, finance)")
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: DispatchReportSerializer(many=True), 403: FORBIDDEN}),
+    retrieve=extend_schema(responses={200: DispatchReportSerializer, 403: FORBIDDEN}),
+)
+class DispatchReportViewSet(viewsets.ReadOnlyModelViewSet):
+    """Issued monthly dispatch reports (月度调度) of the jurisdictions in the caller's subtree, newest first."""
+
+    serializer_class = DispatchReportSerializer
+    filterset_class = DispatchReportFilter
+    permission_classes = with_role_check(RoleMayRead)
+
+    @staticmethod
+    def read_check(user):
+        return report_selectors.can_read_reports(user)
+
+    def get_queryset(self):
+        return (DispatchReport.objects.filter(jurisdiction__in=access.jurisdictions_visible_to(self.request.user))
+                .defer("pdf").select_related("jurisdiction").order_by("-year", "-month", "jurisdiction__path"))
