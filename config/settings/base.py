@@ -139,13 +139,24 @@ REST_FRAMEWORK = {
         "enterprises.api.permissions.ApiClientsUseTokens",
         "enterprises.api.permissions.TokenScopeAllowsMethod",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Ordering over each view's explicit whitelist (config/api_lists.py); unknown fields are a 400.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend",
+                                "config.api_lists.WhitelistOrderingFilter"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
-    # Per-client rates of the views that opt in with ScopedRateThrottle (the public eligibility check).
-    "DEFAULT_THROTTLE_RATES": {"eligibility_check": env("ELIGIBILITY_API_RATE", default="30/minute")},
+    # Every request is counted per token (a session: per user), anonymous ones per address
+    # (config/api_throttles.py); the public eligibility check keeps its own ScopedRateThrottle.
+    "DEFAULT_THROTTLE_CLASSES": ["config.api_throttles.TokenRateThrottle",
+                                 "config.api_throttles.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_USER_RATE", default="600/minute"),
+        "anon": env("API_ANON_RATE", default="60/minute"),
+        "eligibility_check": env("ELIGIBILITY_API_RATE", default="30/minute"),
+    },
+    # One error body for every error: {"errors": [{"field", "code", "message"}]} (config/api_errors.py).
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "小升规 portal API",

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 def test_odd_json_types_get_a_400_not_a_500(client, policies_loaded, body):
     response = client.post(API, body, content_type="application/json")
     assert response.status_code == 400, response.content
-    assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in response.json().values())
+    errors = response.json()["errors"]
+    assert errors and all(isinstance(e["message"], str) and e["message"] and e["code"] for e in errors)
+    assert all(e["field"] is None or isinstance(e["field"], str) for e in errors)
 
 
 def test_booleans_and_numbers_from_json_are_understood(client, policies_loaded):

@@ -62,15 +62,19 @@ def test_the_api_gives_the_same_messages_as_the_page(client, policies_loaded):
     page = client.post(PAGE, data)
     assert page.status_code == 200
     page_text = page.content.decode()
+    errors = api.json()["errors"]
     for field in ("exited_on", "revenue"):
-        for message in api.json()[field]:
+        messages = [e["message"] for e in errors if e["field"] == field]
+        assert messages
+        for message in messages:
             assert message in page_text
-    assert api.json()["revenue"] == ["“查询年度主营业务收入（万元）”应为数字"]
+    assert [e["message"] for e in errors if e["field"] == "revenue"] == ["“查询年度主营业务收入（万元）”应为数字"]
 
 
 def test_the_api_refuses_a_body_that_is_not_an_object(client, policies_loaded):
     response = client.post(API, [1, 2], content_type="application/json")
-    assert response.status_code == 400 and response.json() == {"non_field_errors": ["请求体应为JSON对象"]}
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"field": None, "code": "invalid", "message": "请求体应为JSON对象"}]}
 
 
 def test_only_facts_some_rule_reads_are_asked(policies_loaded):
@@ -124,7 +128,8 @@ def test_the_api_is_throttled_per_client(client, policies_loaded, settings):
         data = {"year": 2024, "jurisdiction": "140322"}
         codes = [client.post(API, data, content_type="application/json").status_code for _ in range(3)]
         assert codes == [200, 200, 429]
-        assert "detail" in client.post(API, data, content_type="application/json").json()
+        throttled = client.post(API, data, content_type="application/json")
+        assert [e["code"] for e in throttled.json()["errors"]] == ["throttled"] and throttled["Retry-After"]
         other = Client(REMOTE_ADDR="10.0.0.3")
         assert other.post(API, data, content_type="application/json").status_code == 200
     finally:

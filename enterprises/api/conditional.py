@@ -1,0 +1,81 @@
+"""ETag and Last-Modified on the one-book ledger (一户一册, issue 13 item 4).
+
+An integrator that mirrors ledgers asks again with If-None-Match and gets a 304 without the body
+while nothing in the book changed. The tag is computed before the book is read, in one query:
+for the enterprise and each kind of row the book shows (names, scale events, recognitions, pool
+stays, monthly figures), the row count, the highest id and the latest history entry (every
+create, change and delete is recorded by django-simple-history). A change through the pages,
+the services or the admin moves one of them; the language and the format are part of the tag, as
+they change the body. Scope comes first: an enterprise the caller may not see is a 404 as before.
+"""
+import hashlib
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
+from django.utils.http import http_date, parse_etags
+from django.utils.translation import get_language
+from rest_framework import status
+from rest_framework.response import Response
+
+from .. import access
+from ..models import Enterprise, EnterpriseName, MonthlyFigure, PoolMembership, Recognition, ScaleEvent
+
+BOOK_ROWS = {"names": EnterpriseName, "scale_events": ScaleEvent, "recognitions": Recognition,
+             "pool_memberships": PoolMembership, "monthly_figures": MonthlyFigure}
+
+
+def _per_enterprise(queryset, aggregate, output_field=None):
+    rows = queryset.filter(enterprise_id=OuterRef("pk")).order_by().values("enterprise_id")
+    return Subquery(rows.annotate(value=aggregate).values("value")[:1], output_field=output_field)
+
+
+def _per_enterprise_self(history):
+    rows = history.filter(id=OuterRef("pk")).order_by().values("id")
+    return Subquery(rows.annotate(value=Max("history_date")).values("value")[:1])
+
+
+def ledger_state(user, pk):
+    """(fingerprint values, last change) of an enterprise visible to `user`, or None."""
+    annotations = {"book_changed": _per_enterprise_self(Enterprise.history.all())}
+    for name, model in BOOK_ROWS.items():
+        annotations[f"{name}_n"] = _per_enterprise(model.objects.all(), Count("id"), IntegerField())
+        annotations[f"{name}_max"] = _per_enterprise(model.objects.all(), Max("id"))
+        annotations[f"{name}_changed"] = _per_enterprise(model.history.all(), Max("history_date"))
+    try:
+        row = (access.enterprises_visible_to(user).filter(pk=pk).annotate(**annotations)
+               .values("updated_at", *annotations).first())
+    except (TypeError, ValueError, DjangoValidationError):
+        return None
+    if row is None:
+        return None
+    changed = [value for key, value in row.items() if (key == "updated_at" or key.endswith("_changed")) and value]
+    return row, max(changed) if changed else None
+
+
+class LedgerConditionalGetMixin:
+    """`retrieve` answers 304 to an If-None-Match naming the current tag; otherwise the book with
+    ETag and Last-Modified."""
+
+    def retrieve(self, request, *args, **kwargs):
+        state = ledger_state(request.user, kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+        if state is None:
+            return super().retrieve(request, *args, **kwargs)  # the usual 404
+        values, last_change = state
+        renderer = getattr(request, "accepted_renderer", None)
+        seed = repr((sorted(values.items()), get_language(), getattr(renderer, "format", "")))
+        etag = f'W/"{hashlib.sha256(seed.encode()).hexdigest()[:32]}"'
+        headers = {"ETag": etag, "Vary": "Authorization, Cookie, Accept, Accept-Language"}
+        if last_change is not None:
+            headers["Last-Modified"] = http_date(last_change.timestamp())
+        wanted = request.headers.get("If-None-Match")
+        if wanted and (wanted.strip() == "*" or _weak(etag) in {_weak(t) for t in parse_etags(wanted)}):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        response = super().retrieve(request, *args, **kwargs)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+
+def _weak(tag: str) -> str:
+    """If-None-Match compares weakly (RFC 9110 13.1.2)."""
+    return tag[2:] if tag.startswith("W/") else tag
