@@ -64,12 +64,28 @@ def can_change_enterprise(user, enterprise: Enterprise) -> tuple[bool, str]:
 
 
 def can_submit_figures(user, enterprise: Enterprise) -> tuple[bool, str]:
-    """Staff within scope, and an enterprise user for its own enterprise only."""
+    """Staff within scope, an enterprise user for its own enterprise only, and an API client
+    (an integrator such as a statistics tool) within its subtree. An API client reaches this
+    only on a write-scoped token (enterprises.api.permissions.TokenScopeAllowsMethod)."""
     if user.is_authenticated and user.role == Role.ENTERPRISE:
         if user.enterprise_id == enterprise.pk:
             return True, ""
         return False, _("企业用户只能填报本企业数据")
+    if user.is_authenticated and user.is_active and user.role == Role.API_CLIENT:
+        if enterprises_visible_to(user).filter(pk=enterprise.pk).exists():
+            return True, ""
+        return False, _("该企业不在您的管辖范围内")
     return can_change_enterprise(user, enterprise)
+
+
+def may_submit_figures(user) -> tuple[bool, str]:
+    """The role part of can_submit_figures (before looking at which enterprise): a bulk
+    submission asks it once, then scopes its rows with enterprises_visible_to."""
+    if not user.is_authenticated or not user.is_active:
+        return False, _("请先登录")
+    if user.is_superuser or user.role in (Role.ENTERPRISE, Role.API_CLIENT):
+        return True, ""
+    return can_write_registry(user)
 
 
 def can_place_in_jurisdiction(user, jurisdiction: Jurisdiction) -> tuple[bool, str]:

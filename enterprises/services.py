@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,6 +261,165 @@ def figure_correction_reject(*, user, correction: FigureCorrectionRequest, note:
     if not note:
         raise ValidationError({"decision_note": _("驳回更正申请须填写审核意见")})
     return _decide(user, correction, CorrectionStatus.REJECTED, note)
+
+
+# -- many enterprise-months at once (the API's bulk submission) ------------------------------
+
+FIGURE_BULK_MAX_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row of a bulk submission was refused (`row` counts from 0; None: the whole submission)."""
+    row: int | None
+    field: str | None  # None: the row (or submission) as a whole, as in the API's one error format
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    row: int
+    enterprise: Enterprise
+    year: int
+    month: int
+    status: str  # created | updated | unchanged | correction_requested | correction_pending
+    figure: MonthlyFigure | None = None
+    correction: FigureCorrectionRequest | None = None
+
+
+class FigureBulkInvalid(Exception):
+    """One row or more was refused: nothing of the submission was written."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _period_filter(keys) -> Q:
+    """Rows of the given (enterprise id, year, month) keys: one OR term per month, not per row."""
+    by_period = {}
+    for enterprise_id, year, month in keys:
+        by_period.setdefault((year, month), set()).add(enterprise_id)
+    condition = Q(pk__in=[])
+    for (year, month), ids in by_period.items():
+        condition |= Q(year=year, month=month, enterprise_id__in=ids)
+    return condition
+
+
+def _errors_of(index: int, error: ValidationError) -> list[RowError]:
+    if hasattr(error, "error_dict"):
+        return [RowError(index, None if field in ("__all__", "non_field_errors") else field, e.code or "invalid", m)
+                for field, errors in error.error_dict.items() for e in errors for m in e.messages]
+    return [RowError(index, None, e.code or "invalid", m) for e in error.error_list for m in e.messages]
+
+
+def monthly_figures_bulk(*, user, rows: list[dict], source: str = FigureSource.API,
+                         today: date | None = None) -> list[RowOutcome]:
+    """Record many enterprise-months at once, all or nothing, through monthly_figure_upsert.
+
+    Each row names its enterprise by `enterprise` (id) or `credit_code`, gives `year`, `month`,
+    the figure fields (None or absent = not given: the stored value is kept, never erased) and,
+    for an enterprise account writing a month past its deadline, a `reason`. Rows are checked
+    together and written in one transaction: if any row is refused, FigureBulkInvalid lists
+    every refusal and nothing is written. Re-sending what is stored writes nothing (the rows
+    come back "unchanged"); an enterprise re-sending a change already waiting for review gets
+    "correction_pending", not a second request.
+
+    Queries: the enterprises, the stored months and the pending corrections are read once for
+    the whole submission; only a row that changes something goes through the one-row service.
+    """
+    _require(access.may_submit_figures(user))
+    if len(rows) > FIGURE_BULK_MAX_ROWS:
+        raise FigureBulkInvalid([RowError(None, None, "too_many_rows", _(
+            "每次最多提交%(max)s行，本次%(n)s行，请分批提交") % {"max": FIGURE_BULK_MAX_ROWS, "n": len(rows)})])
+    today = today or selectors.today()
+    ids = {row["enterprise"] for row in rows if row.get("enterprise")}
+    codes = {normalize(row["credit_code"]) for row in rows if row.get("credit_code")}
+    found = list(access.enterprises_visible_to(user).filter(Q(pk__in=ids) | Q(credit_code__in=codes))
+                 .select_related("jurisdiction"))
+    by_id, by_code = {e.pk: e for e in found}, {e.credit_code: e for e in found}
+
+    errors: list[RowError] = []
+    wanted = []  # (index, enterprise, row)
+    seen = {}
+    for index, row in enumerate(rows):
+        code = normalize(row.get("credit_code") or "")
+        enterprise = by_id.get(row.get("enterprise")) if row.get("enterprise") else by_code.get(code)
+        field = "enterprise" if row.get("enterprise") else "credit_code"
+        if not row.get("enterprise") and not code:
+            errors.append(RowError(index, "credit_code", "required", _("请填写统一社会信用代码或企业编号")))
+            continue
+        if enterprise is None:
+            errors.append(RowError(index, field, "not_found", _("未找到该企业，或该企业不在您的管辖范围内")))
+            continue
+        if row.get("enterprise") and code and enterprise.credit_code != code:
+            errors.append(RowError(index, "credit_code", "mismatch", _("统一社会信用代码与企业编号不是同一企业")))
+            continue
+        year, month = row["year"], row["month"]
+        if not reporting.has_ended(year, month, today):
+            errors.append(RowError(index, "month", "month_not_ended", _("%(month)s尚未结束，不能填报")
+                                   % {"month": _month_label(year, month)}))
+            continue
+        key = (enterprise.pk, year, month)
+        if key in seen:
+            errors.append(RowError(index, "month", "duplicate", _("与第%(row)s行是同一企业的同一月份")
+                                   % {"row": seen[key] + 1}))
+            continue
+        seen[key] = index
+        wanted.append((index, enterprise, row))
+
+    stored = {(f.enterprise_id, f.year, f.month): f
+              for f in MonthlyFigure.objects.filter(_period_filter(seen))} if seen else {}
+    pending = {}
+    if seen and _writes_through_review(user):
+        pending = {(c.enterprise_id, c.year, c.month): c for c in FigureCorrectionRequest.objects.filter(
+            _period_filter(seen), status=CorrectionStatus.PENDING)}
+    deadlines = {}  # jurisdiction id → deadline day: one query per jurisdiction, only for enterprise accounts
+
+    outcomes: list[RowOutcome] = []
+    with transaction.atomic():
+        for index, enterprise, row in wanted:
+            year, month = row["year"], row["month"]
+            key = (enterprise.pk, year, month)
+            values = {f: row.get(f) for f in FIGURE_FIELDS if row.get(f) is not None}
+            figure = stored.get(key)
+            changes = {f: v for f, v in values.items()
+                       if figure is None or value_differs(getattr(figure, f), v)}
+            if figure is None and not changes:
+                errors.append(RowError(index, None, "empty", _("%(month)s未填写任何数据")
+                                       % {"month": _month_label(year, month)}))
+                continue
+            if not changes:
+                outcomes.append(RowOutcome(index, enterprise, year, month, "unchanged", figure))
+                continue
+            if key in pending:
+                if deadlines.get(enterprise.jurisdiction_id) is None:
+                    deadlines[enterprise.jurisdiction_id] = selectors.report_deadline_day(enterprise.jurisdiction)
+                closed = today > reporting.deadline(year, month, deadlines[enterprise.jurisdiction_id])
+                proposed = {f: figure_value_to_json(v) for f, v in changes.items()}
+                if closed and pending[key].proposed == proposed:
+                    outcomes.append(RowOutcome(index, enterprise, year, month, "correction_pending", figure,
+                                               pending[key]))
+                    continue
+            try:
+                change = monthly_figure_upsert(user=user, enterprise=enterprise, year=year, month=month,
+                                               values=values, source=source, reason=row.get("reason") or "",
+                                               today=today)
+            except ValidationError as error:
+                errors.extend(_errors_of(index, error))
+                continue
+            except PermissionDenied as error:
+                errors.append(RowError(index, "enterprise", "permission_denied", str(error)))
+                continue
+            if change.correction is not None:
+                status = "correction_requested"
+            else:
+                status = "created" if change.created else "updated"
+            outcomes.append(RowOutcome(index, enterprise, year, month, status, change.figure, change.correction))
+        if errors:
+            raise FigureBulkInvalid(sorted(errors, key=lambda e: e.row or 0))  # leaving the block rolls back every row
+    return outcomes
 
 
 def value_differs(old, new) -> bool:

@@ -43,6 +43,17 @@ class RoleMayRead(BasePermission):
         return allowed
 
 
+class RoleMayWrite(BasePermission):
+    """The view's `write_check(user) -> (allowed, reason)` (an access helper) decides whether the
+    role may take the write at all (403 with the reason); which rows it may write is the service's."""
+
+    def has_permission(self, request, view):
+        allowed, reason = view.write_check(request.user)
+        if not allowed:
+            self.message = reason
+        return allowed
+
+
 def with_role_check(*extra):
     """The default permission classes (settings.REST_FRAMEWORK) followed by `extra`."""
     return [*api_settings.DEFAULT_PERMISSION_CLASSES, *extra]

@@ -61,3 +61,65 @@ class EnterpriseLedgerSerializer(EnterpriseSerializer):
     def get_former_names(self, obj) -> list[dict]:
         return [{"name": n.name, "valid_from": n.valid_from, "valid_to": n.valid_to}
                 for n in obj.names.all() if n.valid_to is not None]
+
+
+# -- writes: the bulk submission of monthly figures --------------------------------------------
+
+class FigureRowSerializer(serializers.Serializer):
+    """One enterprise-month to record. Amounts in 元 (as the read endpoints give them). A field left
+    out or null is not given and keeps the stored value: the API never erases a figure."""
+
+    enterprise = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
+                                          help_text="the enterprise's id; or give credit_code")
+    credit_code = serializers.CharField(required=False, allow_blank=True, max_length=40,
+                                        help_text="统一社会信用代码; or give enterprise")
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    month = serializers.IntegerField(min_value=1, max_value=12)
+    revenue = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False, allow_null=True,
+                                       help_text="当月主营业务收入（元）")
+    output_value = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False,
+                                            allow_null=True, help_text="当月工业总产值（元）")
+    tax = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True,
+                                   help_text="当月税收（元）")
+    electricity_kwh = serializers.DecimalField(max_digits=14, decimal_places=1, min_value=0, required=False,
+                                               allow_null=True, help_text="当月用电量（千瓦时）")
+    employees = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                                   help_text="更正原因: needed when an enterprise account changes a month past "
+                                             "its reporting deadline (the change becomes a correction request)")
+
+
+class FigureRowOutcomeSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="the row's position in the request, from 0")
+    enterprise = serializers.IntegerField()
+    credit_code = serializers.CharField()
+    year = serializers.IntegerField()
+    month = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "correction_requested",
+                                              "correction_pending"])
+    figure = serializers.IntegerField(allow_null=True, help_text="the stored month's id (null if none yet)")
+    correction = serializers.IntegerField(allow_null=True, help_text="the correction request's id, if one")
+
+
+class FigureBulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    corrections = serializers.IntegerField(help_text="rows that became (or already were) correction requests")
+    rows = FigureRowOutcomeSerializer(many=True)
+
+
+class RowErrorSerializer(serializers.Serializer):
+    """One error of the API's one error format (config/api_errors.py), naming the refused row."""
+
+    row = serializers.IntegerField(required=False, allow_null=True,
+                                   help_text="the refused row's position in the request, from 0; null (or absent) "
+                                             "when the whole request is refused")
+    field = serializers.CharField(allow_null=True, help_text="the refused field of the row; null: the row as a whole")
+    code = serializers.CharField(help_text="machine code, e.g. not_found, month_not_ended, duplicate, empty, "
+                                           "too_many_rows, min_value, required")
+    message = serializers.CharField(help_text="for people, in Chinese unless the English catalogue is chosen")
+
+
+class FigureBulkErrorSerializer(serializers.Serializer):
+    errors = RowErrorSerializer(many=True, help_text="every refused row; nothing of the request was written")

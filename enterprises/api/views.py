@@ -1,13 +1,27 @@
-"""Read-only ledger endpoints (台账). Every queryset starts from the access helper."""
+"""Ledger endpoints (台账). Every queryset starts from the access helper; the one write, the bulk
+submission of monthly figures, goes through enterprises.services like the pages."""
+from collections import Counter
+
 import django_filters
 from django.db.models import Prefetch
-from rest_framework import viewsets
+from django.utils.translation import gettext
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 from rest_framework.filters import SearchFilter
 
-from .. import access, selectors
-from ..models import Enterprise, EnterpriseCategory, MonthlyFigure, Pool, PoolMembership
+from config.api_lists import LargeListCursorPagination, WhitelistOrderingFilter
+
+from .. import access, selectors, services
+from .conditional import LedgerConditionalGetMixin
+from ..models import Enterprise, EnterpriseCategory, FigureSource, MonthlyFigure, Pool, PoolMembership, Role
 from .filters import MonthlyFigureFilter, PoolMembershipFilter
+from .permissions import RoleMayWrite, with_role_check
 from .serializers import (
+    FigureBulkErrorSerializer,
+    FigureBulkResultSerializer,
+    FigureRowSerializer,
     EnterpriseLedgerSerializer,
     EnterpriseSerializer,
     MonthlyFigureSerializer,
@@ -34,11 +48,15 @@ class EnterpriseFilter(django_filters.FilterSet):
         return queryset.filter(jurisdiction__path__contains=f"/{value}/")
 
 
-class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
-    """Enterprises visible to the caller; `retrieve` returns the full ledger (一户一册)."""
+class EnterpriseViewSet(LedgerConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+    """Enterprises visible to the caller; `retrieve` returns the full ledger (一户一册), with an ETag."""
 
     filterset_class = EnterpriseFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, WhitelistOrderingFilter]
+    # A large list: cursor pages ordered by one of these stored, non-null fields (config/api_lists.py).
+    pagination_class = LargeListCursorPagination
+    ordering_fields = ["id", "name", "credit_code", "updated_at"]
+    ordering = ["id"]
     search_fields = ["name", "credit_code"]
 
     def get_queryset(self):
@@ -60,9 +78,82 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
 class MonthlyFigureViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MonthlyFigureSerializer
     filterset_class = MonthlyFigureFilter
+    pagination_class = LargeListCursorPagination
+    ordering_fields = ["id", "year", "month", "reported_at"]
+    ordering = ["id"]
 
     def get_queryset(self):
         return selectors.figures_visible_to(user=self.request.user).select_related("enterprise").order_by("id")
+
+    @extend_schema(
+        summary="Submit monthly figures (bulk, idempotent, all or nothing)",
+        description=(
+            "A list of enterprise-months (at most %(max)s rows), each naming its enterprise by `enterprise` (id) "
+            "or `credit_code`. The same rules as the pages: a month is reported once it has ended; a field left "
+            "out or null keeps the stored value; re-sending what is stored changes nothing (`unchanged`); an "
+            "enterprise account changing a month past its reporting deadline files a correction request "
+            "(`correction_requested`, needs `reason`) that staff review. If any row is refused, nothing is "
+            "written and the 400 lists every refused row. Enterprise accounts: their own enterprise; API "
+            "clients (write-scoped token) and staff: their scope; a read-scoped token gets 403."
+        ) % {"max": services.FIGURE_BULK_MAX_ROWS},
+        request=FigureRowSerializer(many=True),
+        responses={
+            200: FigureBulkResultSerializer,
+            400: OpenApiResponse(FigureBulkErrorSerializer, description="refused rows; nothing was written"),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="bulk", pagination_class=None, filterset_class=None,
+            permission_classes=with_role_check(RoleMayWrite))
+    def bulk(self, request, *args, **kwargs):
+        rows = FigureRowSerializer(data=request.data, many=True, max_length=services.FIGURE_BULK_MAX_ROWS)
+        if not isinstance(request.data, list):
+            return _refused([services.RowError(None, None, "not_a_list",
+                                               gettext("请求体应为数据行的列表"))])
+        if len(request.data) > services.FIGURE_BULK_MAX_ROWS:
+            return _refused([services.RowError(None, None, "too_many_rows", gettext(
+                "每次最多提交%(max)s行，本次%(n)s行，请分批提交")
+                % {"max": services.FIGURE_BULK_MAX_ROWS, "n": len(request.data)})])
+        if not rows.is_valid():
+            return _refused(_row_errors(rows.errors))
+        source = FigureSource.ENTERPRISE if request.user.role == Role.ENTERPRISE else FigureSource.API
+        try:
+            outcomes = services.monthly_figures_bulk(user=request.user, rows=rows.validated_data, source=source)
+        except services.FigureBulkInvalid as refused:
+            return _refused(refused.errors)
+        counts = Counter(o.status for o in outcomes)
+        return Response(FigureBulkResultSerializer({
+            "created": counts["created"], "updated": counts["updated"], "unchanged": counts["unchanged"],
+            "corrections": counts["correction_requested"] + counts["correction_pending"],
+            "rows": [{"row": o.row, "enterprise": o.enterprise.pk, "credit_code": o.enterprise.credit_code,
+                      "year": o.year, "month": o.month, "status": o.status,
+                      "figure": o.figure.pk if o.figure else None,
+                      "correction": o.correction.pk if o.correction else None} for o in outcomes],
+        }).data)
+
+    @staticmethod
+    def write_check(user):
+        return access.may_submit_figures(user)
+
+
+def _row_errors(errors) -> list:
+    """The serializer's errors as row errors: DRF gives them per row, as a list (one dict per row)
+    or as {row index: dict}; errors of the list itself come under a field name."""
+    if isinstance(errors, dict):
+        per_row = {k: v for k, v in errors.items() if isinstance(k, int)}
+        whole = [services.RowError(None, None, getattr(e, "code", "invalid"), str(e))
+                 for k, details in errors.items() if not isinstance(k, int) for e in details]
+    else:
+        per_row, whole = dict(enumerate(errors)), []
+    return whole + [services.RowError(index, None if field == "non_field_errors" else field,
+                                      getattr(e, "code", "invalid"), str(e))
+                    for index, row in sorted(per_row.items()) for field, details in row.items()
+                    for e in (details if isinstance(details, list) else [details])]
+
+
+def _refused(errors) -> Response:
+    """The API's one error format (config/api_errors.py), each error also naming its row."""
+    body = {"errors": [{"row": e.row, "field": e.field, "code": e.code, "message": e.message} for e in errors]}
+    return Response(FigureBulkErrorSerializer(body).data, status=status.HTTP_400_BAD_REQUEST)
 
 
 class PoolMembershipViewSet(viewsets.ReadOnlyModelViewSet):

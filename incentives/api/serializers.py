@@ -23,3 +23,15 @@ class EntitlementBatchSerializer(serializers.ModelSerializer):
         model = EntitlementBatch
         fields = ["id", "jurisdiction", "jurisdiction_key", "year", "status", "created_at", "started_at",
                   "finished_at", "enterprises", "counts"]
+
+
+# -- writes: the sign-off steps (incentives.services, rules in incentives/domain/signoff.py) ----
+
+class PaySerializer(serializers.Serializer):
+    """拨付: the date the money was paid, as the ledger page asks."""
+
+    paid_on = serializers.DateField(help_text="拨付日期")
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="驳回原因")

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from enterprises.domain import formatting
 from enterprises.models import Role
 
-from ..models import Assistance, CheckRun, EarlyWarning, Target
+from ..models import Assistance, CheckRun, EarlyWarning, Target, WarningStatus
 
 
 def _for_enterprise_account(serializer) -> bool:
@@ -72,3 +72,26 @@ class CheckRunSerializer(serializers.ModelSerializer):
 
     def get_scheduled(self, obj) -> bool:
         return obj.requested_by_id is None
+
+
+# -- writes (staff): assistance and status moves, through monitoring.services -----------------
+
+class AssistanceCreateSerializer(serializers.Serializer):
+    """帮扶 logged against the warning (as on the warning page)."""
+
+    assisted_on = serializers.DateField()
+    problems = serializers.CharField(max_length=2000, help_text="发现问题")
+    actions = serializers.CharField(max_length=2000, help_text="帮扶措施")
+    next_step = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                      help_text="下一步")
+
+
+class WarningStatusSerializer(serializers.Serializer):
+    """A move of the warning's status, as on the warning page: assigned needs `assignee` (a staff user
+    who may work on the enterprise), resolved and closed need `outcome`."""
+
+    status = serializers.ChoiceField(choices=WarningStatus.choices)
+    assignee = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1,
+                                        help_text="user id of the staff member to assign")
+    outcome = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                    help_text="处理结果")
