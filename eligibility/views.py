@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
@@ -73,6 +74,9 @@ def contact(request):
                   status=400)
 
 
+PAGE_SIZE = 50
+
+
 @login_required
 def contact_list(request):
     user = request.user
@@ -90,6 +94,8 @@ def contact_list(request):
     status = request.GET.get("status", "")
     if status in FollowUpStatus.values:
         requests = requests.filter(status=status)
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "eligibility/contact_list.html", {
-        "requests": requests[:200], "statuses": FollowUpStatus.choices, "status": status,
+        "requests": page, "page": page, "querystring": f"status={status}" if status in FollowUpStatus.values else "",
+        "statuses": FollowUpStatus.choices, "status": status,
         "may_follow_up": services.may_follow_up(user)})

@@ -237,6 +237,20 @@ def test_staff_see_and_follow_up_the_requests_of_their_subtree_only(client, poli
     assert [r.pk for r in page.context["requests"]] == [yuxian.pk] and not page.context["may_follow_up"]
 
 
+def test_the_request_list_pages_through_every_request_with_bounded_queries(client, policies_loaded, yuxian_clerk,
+                                                                          django_assert_max_num_queries):
+    made = [_request("140322-xiushui", "/140000/140300/140322/140322-xiushui/", "秀水镇").pk for _ in range(120)]
+    client.force_login(yuxian_clerk)
+    seen = []
+    for number in (1, 2, 3):
+        with django_assert_max_num_queries(12):
+            page = client.get("/check/requests/", {"page": number})
+        seen += [r.pk for r in page.context["requests"]]
+    assert sorted(seen) == sorted(made)  # none hidden behind a cap, none twice
+    assert "第 3 / 3 页" in page.content.decode()
+    assert client.get("/check/requests/", {"page": "x' OR 1=1"}).status_code == 200  # a bad page is the first
+
+
 def test_the_request_list_is_for_staff_only(client, policies_loaded, enterprise_user):
     assert client.get("/check/requests/").status_code == 302  # to the login page
     client.force_login(enterprise_user)
