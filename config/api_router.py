@@ -6,6 +6,7 @@ from incentives.api.views import EntitlementViewSet
 from eligibility.api import EligibilityCheckView
 from enterprises.api.views import EnterpriseViewSet, MonthlyFigureViewSet, PoolMembershipViewSet
 from enterprises.api import record_views
+from enterprises.api.exports import ListExportViewSet
 from incentives.api.views import EntitlementBatchViewSet
 from monitoring.api.views import CheckRunViewSet, TargetViewSet, WarningViewSet
 from policies.api.views import IncentiveRuleViewSet, PolicyDocumentViewSet
@@ -32,6 +33,8 @@ router.register("entitlement-batches", EntitlementBatchViewSet, basename="api-en
 router.register("policy-documents", PolicyDocumentViewSet, basename="api-policy-document")
 router.register("rules", IncentiveRuleViewSet, basename="api-rule")
 router.register("dispatch-reports", DispatchReportViewSet, basename="api-dispatch-report-issued")
+# Every list above also answers <list>/export/ (enterprises/api/exports.py); large ones become these jobs.
+router.register("exports", ListExportViewSet, basename="api-list-export")
 
 urlpatterns = router.urls + [
     path("reports/<str:key>/<int:year>/<int:month>/", DispatchReportView.as_view(), name="api-dispatch-report"),

@@ -10,7 +10,7 @@ which incentives/domain/signoff.py rules on.
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from .models import Enterprise, Jurisdiction, Role, User
+from .models import Enterprise, Jurisdiction, ListExport, Role, User
 
 
 def enterprises_visible_to(user) -> QuerySet:
@@ -117,6 +117,13 @@ def api_clients_visible_to(user) -> QuerySet:
     if user.is_superuser:
         return clients
     return clients.filter(jurisdiction__in=jurisdictions_visible_to(user))
+
+
+def list_exports_visible_to(user) -> QuerySet:
+    """A list export is its owner's alone: what it holds was scoped to the owner when it was made."""
+    if not user.is_authenticated or not user.is_active:
+        return ListExport.objects.none()
+    return ListExport.objects.filter(owner=user)
 
 
 def can_assign_department(user, department) -> tuple[bool, str]:

@@ -73,3 +73,23 @@ def attachment(content: bytes, content_type: str, filename: str) -> HttpResponse
     """A download named `filename`, which callers build from validated values only."""
     return HttpResponse(content, content_type=content_type,
                         headers={"Content-Disposition": content_disposition(filename)})
+
+
+def write_only_row(sheet, values) -> list:
+    """`append_row` for a write-only worksheet (openpyxl streams it to disk, so a large export
+    never holds its rows in memory): the same rule, text as text, formula-like text quoted."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        if is_text(value):
+            text = plain_text(value)
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.data_type = "s"
+            if text.startswith(FORMULA_TRIGGERS):
+                cell.quotePrefix = True
+        else:
+            cell = WriteOnlyCell(sheet, value=value)
+        cells.append(cell)
+    sheet.append(cells)
+    return cells

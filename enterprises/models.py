@@ -690,3 +690,5 @@ class Refinancing(models.Model):
 from .token_models import ApiToken, TokenScope  # noqa: E402,F401
 # Invitations of enterprise accounts, likewise.
 from .invitation_models import Invitation  # noqa: E402,F401
+# Exports of API lists run as jobs, likewise.
+from .export_models import ExportFormat, ListExport  # noqa: E402,F401

@@ -11,17 +11,15 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import access, invitations, selectors, services
 from .domain import reporting
-from .models import FigureSource, MonthlyFigure
+from .models import FigureSource
 from .params import month_param, year_param
 from .portal_forms import AcceptInvitationForm, InvitationForm, PortalFigureForm, WarningAnswerForm
 from .views import _add_errors  # the registry views' helper: a service error onto the form
@@ -96,23 +94,11 @@ def warning_detail(request, pk):
     })
 
 
-def previous_reported(enterprise, year: int, month: int):
-    """The last month before `year`-`month` with a revenue reported (None if there is none)."""
-    return (MonthlyFigure.objects.filter(enterprise=enterprise, revenue__isnull=False)
-            .filter(Q(year__lt=year) | Q(year=year, month__lt=month)).order_by("-year", "-month").first())
-
-
 def _jump(enterprise, data, revenue):
     """The comparison to confirm when this month's revenue is far from the previous reported month's."""
-    from monitoring.services import policy_for
+    from monitoring.services import revenue_jumps
 
-    if revenue is None or not reporting.has_ended(data["year"], data["month"], selectors.today()):
-        return None  # nothing to compare; a month not yet ended is refused by the figure service
-    previous = previous_reported(enterprise, data["year"], data["month"])
-    factor = policy_for(enterprise.jurisdiction).jump_factor
-    if previous is None or not reporting.revenue_jump(previous.revenue, revenue, factor):
-        return None
-    return {"previous": previous, "factor": factor, "revenue": revenue}
+    return revenue_jumps(enterprise, [(0, data["year"], data["month"], revenue)], selectors.today()).get(0)
 
 
 @login_required

@@ -315,7 +315,7 @@ def _errors_of(index: int, error: ValidationError) -> list[RowError]:
 
 
 def monthly_figures_bulk(*, user, rows: list[dict], source: str = FigureSource.API,
-                         today: date | None = None) -> list[RowOutcome]:
+                         today: date | None = None, extra_errors: list | None = None) -> list[RowOutcome]:
     """Record many enterprise-months at once, all or nothing, through monthly_figure_upsert.
 
     Each row names its enterprise by `enterprise` (id) or `credit_code`, gives `year`, `month`,
@@ -325,6 +325,9 @@ def monthly_figures_bulk(*, user, rows: list[dict], source: str = FigureSource.A
     every refusal and nothing is written. Re-sending what is stored writes nothing (the rows
     come back "unchanged"); an enterprise re-sending a change already waiting for review gets
     "correction_pending", not a second request.
+
+    `extra_errors` are refusals the caller found (the API: unconfirmed revenue jumps); they are
+    reported with the others and, like them, leave nothing written.
 
     Queries: the enterprises, the stored months and the pending corrections are read once for
     the whole submission; only a row that changes something goes through the one-row service.
@@ -340,7 +343,7 @@ def monthly_figures_bulk(*, user, rows: list[dict], source: str = FigureSource.A
                  .select_related("jurisdiction"))
     by_id, by_code = {e.pk: e for e in found}, {e.credit_code: e for e in found}
 
-    errors: list[RowError] = []
+    errors: list[RowError] = list(extra_errors or [])
     wanted = []  # (index, enterprise, row)
     seen = {}
     for index, row in enumerate(rows):

@@ -5,6 +5,7 @@ import os
 import socket
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 
@@ -19,7 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from enterprises import access
 from enterprises import selectors as registry_selectors
-from enterprises.domain import formatting
+from enterprises.domain import formatting, reporting
 from enterprises.domain.scale import ENTRY_KINDS
 from enterprises.models import Enterprise, Jurisdiction, MonthlyFigure, PoolMembership, Role, ScaleEvent, User
 
@@ -789,6 +790,40 @@ def warning_answer(*, user, warning_id: int, answer: str, help_needed: str = "",
     record.full_clean()
     record.save()
     return record
+
+
+@dataclass(frozen=True)
+class ReportedMonth:
+    year: int
+    month: int
+    revenue: object
+
+
+def revenue_jumps(enterprise: Enterprise, months, today: date) -> dict:
+    """The months among `months` ((key, year, month, revenue) each) whose revenue is far from the
+    previous reported month's, by key: {"previous": ReportedMonth, "factor", "revenue"}.
+    The previous month is the latest one before it with a revenue, stored or among `months` (a
+    quarter sent at once is compared month by month). A month not yet ended, or without a revenue,
+    is never a jump. One query for the enterprise's reported months, one for its policy; used by
+    the enterprise portal's form and the bulk API alike."""
+    months = [m for m in months if m[3] is not None and reporting.has_ended(m[1], m[2], today)]
+    if not months:
+        return {}
+    factor = policy_for(enterprise.jurisdiction).jump_factor
+    revenue_by_month = dict(((f.year, f.month), f.revenue) for f in MonthlyFigure.objects.filter(
+        enterprise=enterprise, revenue__isnull=False).only("year", "month", "revenue"))
+    revenue_by_month.update({(year, month): revenue for _key, year, month, revenue in months})
+    reported = sorted(revenue_by_month)
+    jumps = {}
+    for key, year, month, revenue in months:
+        earlier = [period for period in reported if period < (year, month)]
+        if not earlier:
+            continue
+        previous = earlier[-1]
+        if reporting.revenue_jump(revenue_by_month[previous], revenue, factor):
+            jumps[key] = {"previous": ReportedMonth(*previous, revenue_by_month[previous]), "factor": factor,
+                          "revenue": revenue}
+    return jumps
 
 
 @transaction.atomic

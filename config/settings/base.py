@@ -281,3 +281,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# Exports of API lists (GET …/export/): up to this many rows the file is streamed in the response;
+# a larger list becomes a job (202) whose file its owner downloads until it expires.
+API_EXPORT_STREAM_MAX_ROWS = env.int("API_EXPORT_STREAM_MAX_ROWS", default=5000)
+API_EXPORT_TTL = timedelta(hours=env.int("API_EXPORT_TTL_HOURS", default=24))

@@ -19,9 +19,10 @@ from ..models import (
 )
 from . import filters, record_serializers
 from .filters import EnterpriseScopedFilterSet
+from .exports import ListExportMixin
 
 
-class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
+class JurisdictionViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """The jurisdictions the caller may see (their subtree; an enterprise account: its own), each
     with its responsible units (责任单位)."""
 
@@ -34,7 +35,7 @@ class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
                 .order_by("path"))
 
 
-class EnterpriseRowViewSet(viewsets.ReadOnlyModelViewSet):
+class EnterpriseRowViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """Rows that belong to one enterprise, among the enterprises the caller may see."""
 
     model = None

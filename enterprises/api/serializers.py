@@ -87,6 +87,12 @@ class FigureRowSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500,
                                    help_text="更正原因: needed when an enterprise account changes a month past "
                                              "its reporting deadline (the change becomes a correction request)")
+    confirm_jump = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Enterprise accounts: true confirms a revenue more than the jurisdiction's jump factor (default "
+                  "3) times, or less than its inverse, the previous reported month's. Without it such a row is "
+                  "refused (code revenue_jump); with it the month is saved and staff get a 营收异常突增 warning "
+                  "to check it, as on the portal's form.")
 
 
 class FigureRowOutcomeSerializer(serializers.Serializer):

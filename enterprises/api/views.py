@@ -3,6 +3,7 @@ submission of monthly figures, goes through enterprises.services like the pages.
 from collections import Counter
 
 import django_filters
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -14,6 +15,8 @@ from rest_framework.filters import SearchFilter
 from config.api_lists import LargeListCursorPagination, WhitelistOrderingFilter
 
 from .. import access, selectors, services
+from ..domain import formatting
+from ..domain.credit_code import normalize
 from .conditional import LedgerConditionalGetMixin
 from ..models import Enterprise, EnterpriseCategory, FigureSource, MonthlyFigure, Pool, PoolMembership, Role
 from .filters import MonthlyFigureFilter, PoolMembershipFilter
@@ -27,6 +30,7 @@ from .serializers import (
     MonthlyFigureSerializer,
     PoolMembershipSerializer,
 )
+from .exports import ListExportMixin
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -48,7 +52,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         return queryset.filter(jurisdiction__path__contains=f"/{value}/")
 
 
-class EnterpriseViewSet(LedgerConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class EnterpriseViewSet(ListExportMixin, LedgerConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     """Enterprises visible to the caller; `retrieve` returns the full ledger (一户一册), with an ETag."""
 
     filterset_class = EnterpriseFilter
@@ -75,7 +79,7 @@ class EnterpriseViewSet(LedgerConditionalGetMixin, viewsets.ReadOnlyModelViewSet
         return EnterpriseLedgerSerializer if self.action == "retrieve" else EnterpriseSerializer
 
 
-class MonthlyFigureViewSet(viewsets.ReadOnlyModelViewSet):
+class MonthlyFigureViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MonthlyFigureSerializer
     filterset_class = MonthlyFigureFilter
     pagination_class = LargeListCursorPagination
@@ -116,8 +120,14 @@ class MonthlyFigureViewSet(viewsets.ReadOnlyModelViewSet):
         if not rows.is_valid():
             return _refused(_row_errors(rows.errors))
         source = FigureSource.ENTERPRISE if request.user.role == Role.ENTERPRISE else FigureSource.API
+        jumps = _revenue_jumps(request.user, rows.validated_data)
+        unconfirmed = [_jump_error(index, jump) for index, jump in sorted(jumps.items())
+                       if not rows.validated_data[index].get("confirm_jump")]
         try:
-            outcomes = services.monthly_figures_bulk(user=request.user, rows=rows.validated_data, source=source)
+            with transaction.atomic():
+                outcomes = services.monthly_figures_bulk(user=request.user, rows=rows.validated_data, source=source,
+                                                         extra_errors=unconfirmed)
+                _flag_jumps(request.user, outcomes, jumps)
         except services.FigureBulkInvalid as refused:
             return _refused(refused.errors)
         counts = Counter(o.status for o in outcomes)
@@ -133,6 +143,42 @@ class MonthlyFigureViewSet(viewsets.ReadOnlyModelViewSet):
     @staticmethod
     def write_check(user):
         return access.may_submit_figures(user)
+
+
+def _revenue_jumps(user, rows) -> dict:
+    """Enterprise accounts confirm a revenue far from the previous reported month's, as on the
+    portal's form (staff and integrators send what their books hold). {row index: jump}."""
+    from monitoring.services import revenue_jumps
+
+    enterprise = access.portal_enterprise(user)
+    if enterprise is None:
+        return {}
+    mine = [(index, row["year"], row["month"], row.get("revenue")) for index, row in enumerate(rows)
+            if row.get("enterprise") in (None, enterprise.pk)
+            and (not row.get("credit_code") or normalize(row["credit_code"]) == enterprise.credit_code)]
+    return revenue_jumps(enterprise, mine, selectors.today())
+
+
+def _jump_error(index, jump) -> "services.RowError":
+    previous = jump["previous"]
+    return services.RowError(index, "revenue", "revenue_jump", gettext(
+        "本月主营业务收入%(revenue)s，与上一填报月（%(py)s年%(pm)s月）的%(previous)s相比，变动超过%(factor)s倍；"
+        "请核对，确认无误请在该行加上 confirm_jump: true") % {
+        "revenue": formatting.wan_yuan(jump["revenue"]), "py": previous.year, "pm": previous.month,
+        "previous": formatting.wan_yuan(previous.revenue), "factor": formatting.plain(jump["factor"])})
+
+
+def _flag_jumps(user, outcomes, jumps):
+    """Confirmed jumps that changed a month (or asked to) raise the month's warning for staff."""
+    from monitoring.services import revenue_jump_flag
+
+    for outcome in outcomes:
+        jump = jumps.get(outcome.row)
+        if jump and outcome.status in ("created", "updated", "correction_requested"):
+            previous = jump["previous"]
+            revenue_jump_flag(user=user, enterprise=outcome.enterprise, year=outcome.year, month=outcome.month,
+                              revenue=jump["revenue"], previous_year=previous.year, previous_month=previous.month,
+                              previous_revenue=previous.revenue, factor=jump["factor"])
 
 
 def _row_errors(errors) -> list:
@@ -156,7 +202,7 @@ def _refused(errors) -> Response:
     return Response(FigureBulkErrorSerializer(body).data, status=status.HTTP_400_BAD_REQUEST)
 
 
-class PoolMembershipViewSet(viewsets.ReadOnlyModelViewSet):
+class PoolMembershipViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PoolMembershipSerializer
     filterset_class = PoolMembershipFilter
 

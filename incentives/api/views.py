@@ -14,6 +14,7 @@ from ..domain import signoff
 from ..models import EntitlementBatch, EntitlementStatus
 from ..views import SKIPPED, SKIPPED_REJECT_OWN_REVIEW
 from .serializers import EntitlementBatchSerializer, EntitlementSerializer, PaySerializer, RejectSerializer
+from enterprises.api.exports import ListExportMixin
 
 
 class EntitlementFilter(EnterpriseScopedFilterSet):
@@ -21,7 +22,7 @@ class EntitlementFilter(EnterpriseScopedFilterSet):
     status = django_filters.ChoiceFilter(choices=EntitlementStatus.choices)
 
 
-class EntitlementViewSet(viewsets.ReadOnlyModelViewSet):
+class EntitlementViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """The entitlement ledger (奖补兑现台账) of the enterprises visible to the caller."""
 
     serializer_class = EntitlementSerializer
@@ -71,7 +72,8 @@ class EntitlementViewSet(viewsets.ReadOnlyModelViewSet):
     def pay(self, request, pk=None, **kwargs):
         data = PaySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._sign(signoff.Step.PAY, paid_on=data.validated_data["paid_on"])
+        return self._sign(signoff.Step.PAY, paid_on=data.validated_data["paid_on"],
+                          payment_reference=data.validated_data["payment_reference"])
 
     @extend_schema(summary="Review (初审) a pending entitlement", description="SME-center staff in scope.",
                    request=None, responses={200: EntitlementSerializer})
@@ -108,7 +110,7 @@ class EntitlementBatchFilter(django_filters.FilterSet):
     retrieve=extend_schema(responses={200: EntitlementBatchSerializer,
                                       403: OpenApiResponse(description="enterprise accounts")}),
 )
-class EntitlementBatchViewSet(viewsets.ReadOnlyModelViewSet):
+class EntitlementBatchViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """免申即享 batches of the jurisdictions in the caller's subtree: status and counts."""
 
     serializer_class = EntitlementBatchSerializer

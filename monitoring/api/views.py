@@ -32,6 +32,7 @@ from .serializers import (
     WarningSerializer,
     WarningStatusSerializer,
 )
+from enterprises.api.exports import ListExportMixin
 
 
 def forbidden(description: str) -> dict:
@@ -47,7 +48,7 @@ class WarningFilter(EnterpriseScopedFilterSet):
     month = month_filter()
 
 
-class WarningViewSet(viewsets.ReadOnlyModelViewSet):
+class WarningViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """预警 of the enterprises visible to the caller, each with its assistance log (newest first)."""
 
     serializer_class = WarningSerializer
@@ -145,7 +146,7 @@ class TargetFilter(django_filters.FilterSet):
     retrieve=extend_schema(responses={200: TargetSerializer, **forbidden(
         "roles that do not read targets (enterprise accounts, API clients, finance)")}),
 )
-class TargetViewSet(viewsets.ReadOnlyModelViewSet):
+class TargetViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """目标任务 of the jurisdictions in the caller's subtree (their own included) and of their departments."""
 
     serializer_class = TargetSerializer
@@ -171,7 +172,7 @@ class CheckRunFilter(django_filters.FilterSet):
     list=extend_schema(responses={200: CheckRunSerializer(many=True), **forbidden("enterprise accounts")}),
     retrieve=extend_schema(responses={200: CheckRunSerializer, **forbidden("enterprise accounts")}),
 )
-class CheckRunViewSet(viewsets.ReadOnlyModelViewSet):
+class CheckRunViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """Monthly check runs (监测检查) of the jurisdictions in the caller's subtree: status and progress."""
 
     serializer_class = CheckRunSerializer

@@ -18,6 +18,7 @@ from .serializers import (
     PolicyDocumentDetailSerializer,
     PolicyDocumentSerializer,
 )
+from enterprises.api.exports import ListExportMixin
 
 
 class PolicyDocumentFilter(django_filters.FilterSet):
@@ -27,7 +28,7 @@ class PolicyDocumentFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(retrieve=extend_schema(responses={200: PolicyDocumentDetailSerializer}))
-class PolicyDocumentViewSet(viewsets.ReadOnlyModelViewSet):
+class PolicyDocumentViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """Policy documents (政策文件); one document comes with its clauses and, if it amends another,
     the clause and rule changes it makes."""
 
@@ -57,7 +58,7 @@ class IncentiveRuleFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(retrieve=extend_schema(responses={200: IncentiveRuleDetailSerializer}))
-class IncentiveRuleViewSet(viewsets.ReadOnlyModelViewSet):
+class IncentiveRuleViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """Incentive rules (奖补规则) encoded from the documents, with the amendments that change them;
     one rule comes with its versions over time (after the amendments in force; a draft's rule has none)."""
 

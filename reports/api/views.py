@@ -18,6 +18,7 @@ from enterprises.api.permissions import RoleMayRead, with_role_check
 from .. import report_selectors
 from ..dispatch import DispatchData
 from ..models import DispatchReport
+from enterprises.api.exports import ListExportMixin
 
 
 class DispatchReportView(APIView):
@@ -77,7 +78,7 @@ FORBIDDEN = OpenApiResponse(description="role without reports (API clients, ente
     list=extend_schema(responses={200: DispatchReportSerializer(many=True), 403: FORBIDDEN}),
     retrieve=extend_schema(responses={200: DispatchReportSerializer, 403: FORBIDDEN}),
 )
-class DispatchReportViewSet(viewsets.ReadOnlyModelViewSet):
+class DispatchReportViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
     """Issued monthly dispatch reports (月度调度) of the jurisdictions in the caller's subtree, newest first."""
 
     serializer_class = DispatchReportSerializer

@@ -208,6 +208,54 @@ def test_bulk_enterprise_writes_an_open_month_directly(as_persona, enterprises, 
     assert MonthlyFigure.objects.get(enterprise=enterprises["yu_gxj"], month=6).source == "enterprise"
 
 
+def test_bulk_enterprise_confirms_a_revenue_jump_and_staff_are_told(as_persona, enterprises, june_open):
+    gxj = enterprises["yu_gxj"]
+    MonthlyFigure.objects.create(enterprise=gxj, year=2025, month=5, revenue=Decimal("1000000"),
+                                 reported_at=timezone.now(), source="enterprise")
+    client = as_persona("enterprise_user")
+    rows = [row(gxj, month=6, revenue="11000000.00")]  # ×11 against May
+    refused = client.post(BULK, rows, format="json")
+    assert refused.status_code == 400
+    [error] = refused.json()["errors"]
+    assert (error["row"], error["field"], error["code"]) == (0, "revenue", "revenue_jump")
+    assert "2025年5月" in error["message"] and "confirm_jump" in error["message"]
+    assert not MonthlyFigure.objects.filter(enterprise=gxj, month=6).exists()
+
+    rows[0]["confirm_jump"] = True
+    response = client.post(BULK, rows, format="json")
+    assert response.status_code == 200, response.content
+    assert [r["status"] for r in response.json()["rows"]] == ["created"]
+    [warning] = EarlyWarning.objects.filter(enterprise=gxj, kind="integrity_jump")
+    assert (warning.year, warning.month, warning.status) == (2025, 6, "open")
+    assert Decimal(warning.evidence["previous_month_revenue"]) == Decimal("1000000")
+    # Re-sending the confirmed month changes nothing and raises nothing new.
+    assert client.post(BULK, rows, format="json").json()["unchanged"] == 1
+    assert EarlyWarning.objects.filter(enterprise=gxj, kind="integrity_jump").count() == 1
+
+
+def test_jumps_compare_months_sent_together_month_by_month(enterprises):
+    from monitoring.services import revenue_jumps
+
+    gxj = enterprises["yu_gxj"]
+    MonthlyFigure.objects.create(enterprise=gxj, year=2025, month=3, revenue=Decimal("1000000"),
+                                 reported_at=timezone.now(), source="enterprise")
+    months = [("apr", 2025, 4, Decimal("1100000")), ("may", 2025, 5, Decimal("9000000")),
+              ("jun", 2025, 6, Decimal("9500000")), ("jul", 2025, 7, Decimal("1"))]
+    jumps = revenue_jumps(gxj, months, date(2025, 7, 20))  # July has not ended: never a jump yet
+    assert set(jumps) == {"may"}
+    assert (jumps["may"]["previous"].month, jumps["may"]["previous"].revenue) == (4, Decimal("1100000"))
+
+
+def test_bulk_staff_and_integrators_send_their_books_without_confirming(as_persona, enterprises, june_open):
+    gxj = enterprises["yu_gxj"]
+    MonthlyFigure.objects.create(enterprise=gxj, year=2025, month=5, revenue=Decimal("1000000"),
+                                 reported_at=timezone.now(), source="manual")
+    for persona, month, value in (("yuxian_clerk", 6, "20000000.00"), ("api_client", 6, "30000000.00")):
+        response = as_persona(persona).post(BULK, [row(gxj, month=month, revenue=value)], format="json")
+        assert response.status_code == 200, response.content
+    assert not EarlyWarning.objects.filter(enterprise=gxj, kind="integrity_jump").exists()
+
+
 def _months(n):
     periods = [(y, m) for y in range(2016, 2025) for m in range(1, 13)]
     return periods[:n]
@@ -366,6 +414,20 @@ def test_pay_needs_a_date_and_an_approved_entitlement(as_persona, ledger, enterp
     wrong = client.post(step_url("pay", pending.pk), {"paid_on": "2025-07-18"}, format="json")
     assert wrong.status_code == 400 and "status" in fields(wrong)
     assert set(Entitlement.objects.values_list("status", flat=True)) == {"approved", "pending_review"}
+
+
+def test_pay_records_the_payment_reference(as_persona, ledger, enterprises):
+    client = as_persona("yuxian_finance")
+    entitlement = ledger(enterprises["yu_gxj"])
+    too_long = client.post(step_url("pay", entitlement.pk), {"paid_on": "2025-07-18", "payment_reference": "9" * 61},
+                           format="json")
+    assert too_long.status_code == 400 and fields(too_long) == {"payment_reference"}
+    response = client.post(step_url("pay", entitlement.pk),
+                           {"paid_on": "2025-07-18", "payment_reference": "晋财拨〔2025〕18号"}, format="json")
+    assert response.status_code == 200 and response.json()["payment_reference"] == "晋财拨〔2025〕18号"
+    entitlement.refresh_from_db()
+    assert (entitlement.status, entitlement.payment_reference) == ("paid", "晋财拨〔2025〕18号")
+    assert entitlement.history.first().payment_reference == "晋财拨〔2025〕18号"
 
 
 def test_pay_foreign_is_like_missing(as_persona, ledger, enterprises):

@@ -80,6 +80,11 @@ def _fuzz(operation, mode, keys) -> str | None:
 def test_the_api_answers_as_its_schema_says(api_schema, api_keys):
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 8  # every endpoint, list and detail
+    labels = {operation.label for operation in operations}
+    # the writes (fuzzed with the write token as well) and the exports are among them
+    assert {"POST /api/v1/monthly-figures/bulk/", "POST /api/v1/warnings/{id}/assistance/",
+            "POST /api/v1/entitlements/{id}/pay/", "GET /api/v1/enterprises/export/",
+            "GET /api/v1/exports/{id}/download/"} <= labels, sorted(labels)
     failures = [failure for operation in operations
                 for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
                 if (failure := _fuzz(operation, mode, list(api_keys.values())))]

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from enterprises.models import Jurisdiction
 from monitoring.models import CheckPolicy
+from enterprises.list_exports import purge_schedule_sync
 from monitoring.services import escalation_schedule_sync, reaper_schedule_sync
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "check_policies.yaml"
@@ -45,4 +46,5 @@ class Command(BaseCommand):
                 changed += 1
         escalation_schedule_sync()
         reaper_schedule_sync()
+        purge_schedule_sync()  # expired API list exports (enterprises.list_exports)
         self.stdout.write(f"监测设置 {len(entries)} 项，本次新增或更新 {changed} 项")
