@@ -115,6 +115,8 @@ class Entitlement(models.Model):
                                 on_delete=models.SET_NULL, related_name="+")
     paid_at = models.DateTimeField(_("拨付登记时间"), null=True, blank=True)
     paid_on = models.DateField(_("拨付日期"), null=True, blank=True)
+    # The finance system's voucher or transfer number, so the ledger row can be traced to the payment.
+    payment_reference = models.CharField(_("拨付凭证号"), max_length=60, blank=True)
     recompute_note = models.CharField(_("重算提示"), max_length=300, blank=True,
                                       help_text=_("已审批或已拨付后，重算结果与记录不一致时的提示"))
     history = HistoricalRecords()

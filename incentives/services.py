@@ -296,11 +296,15 @@ def entitlements_reject(*, user, ids, reason: str) -> SignoffResult:
     return _sign(user=user, ids=ids, step=signoff.Step.REJECT, rejection_reason=reason[:200])
 
 
-def entitlements_mark_paid(*, user, ids, paid_on: date) -> SignoffResult:
-    """拨付: approved → paid, recorded by finance (or, where allowed, staff who did not sign it)."""
+def entitlements_mark_paid(*, user, ids, paid_on: date, payment_reference: str = "") -> SignoffResult:
+    """拨付: approved → paid, recorded by finance (or, where allowed, staff who did not sign it),
+    with the date and, when finance has one, the voucher or transfer number (凭证号)."""
     if paid_on is None:
         raise ValidationError({"paid_on": _("请填写拨付日期")})
-    return _sign(user=user, ids=ids, step=signoff.Step.PAY, paid_on=paid_on)
+    payment_reference = " ".join((payment_reference or "").split())
+    if len(payment_reference) > 60:
+        raise ValidationError({"payment_reference": _("拨付凭证号不能超过60个字符")})
+    return _sign(user=user, ids=ids, step=signoff.Step.PAY, paid_on=paid_on, payment_reference=payment_reference)
 
 
 # -- what-if -----------------------------------------------------------------------

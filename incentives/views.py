@@ -177,7 +177,8 @@ def review(request):
                 paid_on = forms.DateField(required=False).clean(request.POST.get("paid_on"))
             except ValidationError as error:
                 raise ValidationError(_("拨付日期：%(error)s") % {"error": "；".join(error.messages)})
-            result = services.entitlements_mark_paid(user=request.user, ids=ids, paid_on=paid_on)
+            result = services.entitlements_mark_paid(user=request.user, ids=ids, paid_on=paid_on,
+                                                     payment_reference=request.POST.get("payment_reference", ""))
         else:
             raise ValidationError(_("未知的操作"))
     except ValidationError as error:
@@ -249,17 +250,17 @@ def finance_export(request):
     sheet.title = _("兑现清单")
     exports.append_row(sheet, [_("年度"), _("区域"), _("企业名称"), _("统一社会信用代码"), _("奖补项目"), _("依据"),
                                _("出资方"), _("出资金额（万元）"), _("合计金额（万元）"), _("状态"), _("初审人"), _("审批人"),
-                               _("拨付登记人"), _("拨付日期")])
+                               _("拨付登记人"), _("拨付日期"), _("拨付凭证号")])
     for row in qs:
         for share in row.payers or [{"payer": "", "amount": None}]:
             cells = exports.append_row(sheet, [
                 row.year, row.enterprise.jurisdiction.name, row.enterprise.name, row.enterprise.credit_code,
                 row.rule.title, row.citation, share["payer"], _wan(share["amount"]), _wan(row.amount),
                 row.get_status_display(), *(_person(u) for u in (row.reviewed_by, row.approved_by, row.paid_by)),
-                row.paid_on])
+                row.paid_on, row.payment_reference])
             for cell in cells[7:9]:
                 cell.number_format = "0.00"
-    for column, width in zip("ABCDEFGHIJKLMN", (6, 10, 28, 22, 30, 30, 16, 14, 14, 8, 12, 12, 12, 12)):
+    for column, width in zip("ABCDEFGHIJKLMNO", (6, 10, 28, 22, 30, 30, 16, 14, 14, 8, 12, 12, 12, 12, 20)):
         sheet.column_dimensions[column].width = width
     buffer = BytesIO()
     book.save(buffer)

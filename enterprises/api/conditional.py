@@ -5,7 +5,8 @@ while nothing in the book changed. The tag is computed before the book is read, 
 for the enterprise and each kind of row the book shows (names, scale events, recognitions, pool
 stays, monthly figures), the row count, the highest id and the latest history entry (every
 create, change and delete is recorded by django-simple-history). A change through the pages,
-the services or the admin moves one of them; the language and the format are part of the tag, as
+the services or the admin moves one of them; so does renaming the enterprise's jurisdiction or
+department (their names are read in the same query); the language and the format are part of the tag, as
 they change the body. Scope comes first: an enterprise the caller may not see is a 404 as before.
 """
 import hashlib
@@ -22,6 +23,10 @@ from ..models import Enterprise, EnterpriseName, MonthlyFigure, PoolMembership, 
 
 BOOK_ROWS = {"names": EnterpriseName, "scale_events": ScaleEvent, "recognitions": Recognition,
              "pool_memberships": PoolMembership, "monthly_figures": MonthlyFigure}
+
+
+# The book names its jurisdiction and department; renaming one changes the body, so the tag.
+BOOK_UNITS = ("jurisdiction__name", "jurisdiction__key", "department__name")
 
 
 def _per_enterprise(queryset, aggregate, output_field=None):
@@ -43,7 +48,7 @@ def ledger_state(user, pk):
         annotations[f"{name}_changed"] = _per_enterprise(model.history.all(), Max("history_date"))
     try:
         row = (access.enterprises_visible_to(user).filter(pk=pk).annotate(**annotations)
-               .values("updated_at", *annotations).first())
+               .values("updated_at", *BOOK_UNITS, *annotations).first())
     except (TypeError, ValueError, DjangoValidationError):
         return None
     if row is None:

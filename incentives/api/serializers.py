@@ -13,7 +13,7 @@ class EntitlementSerializer(serializers.ModelSerializer):
         model = Entitlement
         fields = ["id", "enterprise", "credit_code", "enterprise_name", "year", "rule", "rule_title", "amount",
                   "payers", "citation", "reason", "rule_version", "status", "reviewed_at", "approved_at", "paid_at",
-                  "paid_on"]
+                  "paid_on", "payment_reference"]
 
 
 class EntitlementBatchSerializer(serializers.ModelSerializer):
@@ -31,6 +31,8 @@ class PaySerializer(serializers.Serializer):
     """拨付: the date the money was paid, as the ledger page asks."""
 
     paid_on = serializers.DateField(help_text="拨付日期")
+    payment_reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="",
+                                              help_text="拨付凭证号: the finance system's voucher or transfer number.")
 
 
 class RejectSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from enterprises import access, services
-from enterprises.models import MonthlyFigure
+from enterprises.models import Department, Jurisdiction, MonthlyFigure
 from monitoring.models import EarlyWarning
 
 from .conftest import NONEXISTENT_ID, token_client
@@ -261,6 +261,21 @@ def test_the_ledger_answers_304_while_nothing_changed(api, enterprises, yuxian_c
     services.monthly_figure_upsert(user=yuxian_clerk, enterprise=enterprises["yu_other"], year=2025, month=1,
                                    values={"revenue": Decimal("3")})
     assert client.get(url, HTTP_IF_NONE_MATCH=current).status_code == 304
+
+
+def test_renaming_the_books_jurisdiction_or_department_changes_the_tag(api, enterprises, jurisdictions,
+                                                                       departments):
+    client = api("api_client")
+    enterprise = enterprises["yu_gxj"]
+    url = reverse("enterprise-detail", args=[enterprise.pk])
+    tag = client.get(url)["ETag"]
+    Jurisdiction.objects.filter(pk=enterprise.jurisdiction_id).update(name="秀水镇（更名）")
+    renamed = client.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert renamed.status_code == 200 and renamed.json()["jurisdiction"] == "秀水镇（更名）"
+    Department.objects.filter(pk=enterprise.department_id).update(name="工信局（更名）")
+    moved = client.get(url, HTTP_IF_NONE_MATCH=renamed["ETag"])
+    assert moved.status_code == 200 and moved.json()["department"] == "工信局（更名）"
+    assert client.get(url, HTTP_IF_NONE_MATCH=moved["ETag"]).status_code == 304
 
 
 def test_the_etag_does_not_open_a_foreign_book(api, enterprises):

@@ -138,14 +138,16 @@ def test_a_clerk_computes_and_reviews_the_head_approves_and_finance_records_paym
     for control in ("review", "approve", "reject", "batch-form"):
         assert page.locator(f"[data-testid={control}]").count() == 0
     page.fill("input[name=paid_on]", "2025-03-01")
+    page.fill("[data-testid=payment-reference]", "  晋财拨〔2025〕18号 ")
     sign(page, rows.values(), "pay")
     assert "已登记拨付2条" in page.locator(".messages").inner_text()
     for entitlement in rows.values():
-        assert page.locator(f"[data-testid=status-{entitlement.pk}]").inner_text() == "已拨付（2025-03-01）"
+        assert page.locator(f"[data-testid=status-{entitlement.pk}]").inner_text() == "已拨付（2025-03-01，凭证号 晋财拨〔2025〕18号）"
         people = page.locator(f"[data-testid=signoff-{entitlement.pk}]").inner_text()
         assert "初审：xiaowang" in people and "审批：陈刚" in people and "拨付登记：周丽" in people
         entitlement.refresh_from_db()
         assert entitlement.status == EntitlementStatus.PAID and entitlement.paid_on == date(2025, 3, 1)
+        assert entitlement.payment_reference == "晋财拨〔2025〕18号"
         assert (entitlement.reviewed_by, entitlement.approved_by, entitlement.paid_by) == (
             yuxian_clerk, yuxian_chief, yuxian_finance)
 
