@@ -55,3 +55,9 @@ def escalate_warnings_task() -> int:
 def reap_check_runs_task() -> dict:
     """Beat, every minute: re-queue runs whose worker died, resend runs whose message was lost."""
     return services.check_runs_reap()
+
+
+@shared_task(acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)
+def notify_new_warnings_task(warning_ids: list[int]) -> int:
+    """The summary e-mails of the warnings a check (or an enterprise's report) opened."""
+    return services.notify_new_warnings(warning_ids)

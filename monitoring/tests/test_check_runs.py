@@ -173,7 +173,7 @@ def test_a_province_run_and_a_county_run_of_the_same_month_both_finish(jurisdict
     province = CheckRun.objects.create(jurisdiction=jurisdictions["shanxi"], year=2025, month=6)
     county = CheckRun.objects.create(jurisdiction=jurisdictions["yuxian"], year=2025, month=6)
     arrived, lock = [], threading.Condition()
-    original = services.bulk_create_with_history
+    original = services._insert_warnings
 
     def insert_when_both_are_here(*args, **kwargs):
         # Both runs have read the existing warnings (none) and are about to insert: wait for
@@ -184,7 +184,7 @@ def test_a_province_run_and_a_county_run_of_the_same_month_both_finish(jurisdict
             lock.wait_for(lambda: len(arrived) >= 2, timeout=3)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "bulk_create_with_history", insert_when_both_are_here)
+    monkeypatch.setattr(services, "_insert_warnings", insert_when_both_are_here)
     results = in_threads(lambda: services.monthly_check_run(run_id=province.pk, today=TODAY).status,
                          lambda: services.monthly_check_run(run_id=county.pk, today=TODAY).status)
     assert results == ["finished", "finished"]

@@ -47,6 +47,17 @@ def warnings_by(enterprise):
     return {w.kind: w for w in EarlyWarning.objects.filter(enterprise=enterprise)}
 
 
+def test_each_warning_the_check_opens_has_its_history_entry_by_the_requester(yuxian_clerk, jurisdictions, scenario):
+    run = check(yuxian_clerk, jurisdictions["yuxian"])
+    warnings = list(EarlyWarning.objects.all())
+    assert len(warnings) == run.counts["created"] > 0
+    for warning in warnings:
+        [entry] = warning.history.all()
+        assert (entry.history_type, entry.history_user, entry.history_change_reason) == ("+", yuxian_clerk, None)
+        assert (entry.kind, entry.severity, entry.rule, entry.evidence, entry.run_id, entry.status) == (
+            warning.kind, warning.severity, warning.rule, warning.evidence, run.pk, "open")
+
+
 def test_the_check_raises_each_kind_of_warning_with_evidence(yuxian_clerk, jurisdictions, scenario):
     run = check(yuxian_clerk, jurisdictions["yuxian"])
     assert run.status == "finished" and run.total == 2 and run.processed == 2 and run.attempts == 1
