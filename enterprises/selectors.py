@@ -54,7 +54,10 @@ def enterprise_list(*, user, search: str = "", jurisdiction=None, pool: str = ""
     if pool and as_of is not None:
         qs = qs.annotate(pool_on=pool_on_subquery(as_of)).filter(pool_on=pool)
     elif pool:
-        qs = qs.filter(current_pool=pool)
+        # EXISTS, not a comparison with the current_pool subquery: PostgreSQL runs it as one
+        # semi-join over the open stays instead of a subquery per enterprise (issue 14).
+        qs = qs.filter(Exists(PoolMembership.objects.filter(enterprise=OuterRef("pk"), exited_on__isnull=True,
+                                                            pool=pool)))
     if year:
         month_filter = Q(monthly_figures__year=year)
         if up_to_month:
@@ -66,7 +69,7 @@ def enterprise_list(*, user, search: str = "", jurisdiction=None, pool: str = ""
             output_field=DecimalField(max_digits=18, decimal_places=2),
         )
         qs = qs.annotate(ytd_revenue=Coalesce(ytd, Value(None, output_field=DecimalField())))
-    return qs.select_related("jurisdiction", "department").order_by("name")
+    return qs.select_related("jurisdiction", "department").order_by("name", "pk")
 
 
 def scale_kind_on_subquery(day: date):

@@ -42,12 +42,23 @@ def enterprise_list(request):
     filters = EnterpriseFilterForm(request.GET or None, user=request.user)
     qs = selectors.enterprise_list(user=request.user, year=today.year, up_to_month=12,
                                    **filters.selector_kwargs())
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = late_rows_page(qs, request.GET.get("page"))
     return render(request, "enterprises/enterprise_list.html", {
         "filters": filters, "page": page, "year": today.year,
         "can_write": access.can_write_registry(request.user)[0],
         "querystring": _without_page(request.GET),
     })
+
+
+def late_rows_page(qs, number, per_page=PAGE_SIZE):
+    """A page of `qs` whose annotations (current pool, YTD revenue: a subquery each) are computed
+    for the page's rows only. Counting and OFFSET run over the bare ids in the list's order, so a
+    deep page of a province's list skips rows without evaluating their subqueries (issue 14)."""
+    page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = {row.pk: row for row in qs.filter(pk__in=ids)}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
 
 
 def _without_page(params):

@@ -3,6 +3,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import VISIBLE, WRITERS
@@ -159,6 +161,24 @@ def test_the_list_page_costs_the_same_queries_for_many_enterprises(client, yuxia
     with django_assert_max_num_queries(8):
         response = client.get(reverse("enterprises:list"))
     assert response.status_code == 200 and response.context["page"].paginator.count == 40
+
+
+def test_a_deep_list_page_skips_rows_without_computing_their_pool_or_revenue(client, yuxian_clerk, make_enterprise):
+    client.force_login(yuxian_clerk)
+    for i in range(55):
+        make_enterprise(f"企业{i:02d}", "xiushui")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("enterprises:list"), {"page": 2})
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page.number == 2 and page.paginator.count == 55
+    assert [e.name for e in page] == [f"企业{i:02d}" for i in range(50, 55)]
+    assert all(hasattr(e, "current_pool") and hasattr(e, "ytd_revenue") for e in page)
+    skipping = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+    # neither the pool nor the YTD subquery runs for the rows a deep page skips
+    assert skipping and not any("monthlyfigure" in sql or "poolmembership" in sql for sql in skipping)
+    annotated = [q["sql"] for q in queries.captured_queries if "monthlyfigure" in q["sql"] and "enterprises_enterprise" in q["sql"]]
+    assert annotated and all("OFFSET" not in sql for sql in annotated)
 
 
 def test_the_detail_page_query_count_does_not_grow_with_history(client, yuxian_clerk, enterprises,
