@@ -10,6 +10,6 @@ def list_export_task(export_id: str) -> str:
     return list_exports.list_export_run(export_id=export_id)
 
 
-@shared_task(acks_late=True, time_limit=10 * 60)
+@shared_task(acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)
 def list_exports_purge_task() -> int:
     return list_exports.list_exports_purge()

@@ -25,6 +25,7 @@ class Job:
     name: str
     target: float | None   # seconds; the median must not exceed it
     run: object            # callable() → None; raises when the page fails
+    prepare: object = None  # callable() → None, before each run, not timed (a fresh check run, say)
 
 
 @dataclass
@@ -68,9 +69,13 @@ def _timed(run) -> tuple[float, int]:
 
 
 def measure(job: Job, repeat: int) -> Result:
+    if job.prepare:
+        job.prepare()
     first, first_queries = _timed(job.run)
     result = Result(job.name, job.target, first, first_queries)
     for _ in range(repeat):
+        if job.prepare:
+            job.prepare()
         elapsed, queries = _timed(job.run)
         result.times.append(elapsed)
         result.queries.append(queries)

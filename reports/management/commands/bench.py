@@ -15,7 +15,7 @@ from django.utils import timezone
 from enterprises.models import Enterprise, Jurisdiction, MonthlyFigure, Role, User
 from monitoring.models import CheckRun
 from monitoring.services import monthly_check_run, previous_period
-from reports import benchmark
+from reports import benchmark, scale_bench
 
 DASHBOARD_TARGET = 0.3  # seconds, issue 11 item 7
 PDF_TARGET = 5.0
@@ -35,8 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, default=Path(settings.BASE_DIR) / "var" / "bench",
                             help="JSON结果目录（默认 var/bench）")
         parser.add_argument("--no-check", action="store_true", help="不先运行该月的月度检查")
+        parser.add_argument("--scale", action="store_true",
+                            help="另测全省规模各项（月度检查及其与聚合下限、逐户ORM的倍数，免申即享批次，"
+                                 "工作人员企业列表首页与末页，接口列表深页）")
+        parser.add_argument("--scale-repeat", type=int, default=3, help="全省规模各项的重复次数（默认3）")
 
-    def handle(self, *args, jurisdiction, repeat, year, month, out, no_check, **options):
+    def handle(self, *args, jurisdiction, repeat, year, month, out, no_check, scale, scale_repeat, **options):
         root = Jurisdiction.objects.filter(key=jurisdiction).first()
         if root is None:
             raise CommandError(f"区域“{jurisdiction}”不存在")
@@ -59,13 +63,20 @@ class Command(BaseCommand):
                               lambda: _get(client, reverse("report:dispatch_pdf", kwargs=params), pdf=True)),
             ]
             results = [benchmark.measure(job, repeat) for job in jobs]
+            ratios = None
+            if scale:
+                count = Enterprise.objects.filter(jurisdiction__path__startswith=root.path).count()
+                scale_jobs, ratios_of = scale_bench.jobs(root, year, month, count)
+                scale_results = [benchmark.measure(job, scale_repeat) for job in scale_jobs]
+                ratios = ratios_of(scale_results)
+                results += scale_results
         scope = Enterprise.objects.filter(jurisdiction__path__startswith=root.path)
         data = {"jurisdiction": root.key, "name": root.name, "year": year, "month": month,
                 "enterprises": scope.count(), "in_scale": scope.filter(is_in_scale=True).count(),
                 "monthly_figures": MonthlyFigure.objects.filter(enterprise__in=scope.values("pk")).count()}
         report = {"measured_at": timezone.now().isoformat(), "machine": benchmark.machine(), "data": data,
                   "debug": settings.DEBUG, "repeat": repeat, "setup": setup,
-                  "results": [r.as_dict() for r in results]}
+                  "results": [r.as_dict() for r in results], "ratios": ratios}
         self.stdout.write(f"{root.name} {year}-{month:02d}: {data['enterprises']} enterprises "
                           f"({data['in_scale']} in scale), {data['monthly_figures']} monthly figures; "
                           f"{report['machine']['nproc']} CPUs (load {report['machine']['load_avg'][0]}), "
@@ -74,6 +85,11 @@ class Command(BaseCommand):
         if "monthly_check_s" in setup:
             self.stdout.write(f"monthly check (setup, once): {setup['monthly_check_s']:.2f} s")
         self.stdout.write(benchmark.table(results))
+        if ratios:
+            self.stdout.write(
+                f"monthly check = {ratios['check_over_floor']}× the aggregate floor (target ≤ 4×); a plain ORM loop "
+                f"would take ≈{ratios['orm_loop_extrapolated_s']} s = {ratios['orm_loop_over_check']}× the check "
+                f"(target ≥ 50×)")
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{datetime.now(dt_timezone.utc):%Y%m%dT%H%M%SZ}.json"
         path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -1,0 +1,173 @@
+"""The province-scale jobs of the benchmark (issue 14; `manage.py bench --scale`).
+
+Each job is timed like the leaders' pages (reports/benchmark.py). Besides the timings, two
+ratios say whether the monthly check is set-based: against the *aggregate floor* (the one
+GROUP BY over the same monthly rows, fetched and nothing else: the least any check can cost)
+and against a *plain ORM loop* (per enterprise: its aggregate query, the classification and each
+warning saved on its own; run on a slice, rolled back, extrapolated to every enterprise of the run). The check's e-mails are their own task in
+production; here they are captured and timed as their own job.
+"""
+import base64
+import json
+from urllib.parse import urlencode
+
+from django.core import mail
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from enterprises.models import Enterprise, Jurisdiction, MonthlyFigure, Role, User
+from incentives import services as incentive_services
+from incentives.models import EntitlementBatch
+from monitoring import services as check_services
+from monitoring.domain import checks
+from monitoring.models import CheckRun, EarlyWarning
+
+from . import benchmark
+
+CHECK_TARGET = 10.0
+BATCH_TARGET = 15.0
+PAGE_TARGET = 0.3
+ORM_SLICE = 200
+BENCH_CLERK = "bench_clerk"
+
+
+def clerk(root: Jurisdiction) -> User:
+    user, _created = User.objects.get_or_create(username=BENCH_CLERK, defaults={
+        "role": Role.CENTER_STAFF, "jurisdiction": root, "first_name": "基准测试"})
+    if user.jurisdiction_id != root.pk or user.role != Role.CENTER_STAFF:
+        user.role, user.jurisdiction = Role.CENTER_STAFF, root
+        user.save(update_fields=["role", "jurisdiction"])
+    return user
+
+
+def _subtree_ids(root):
+    return list(Jurisdiction.objects.filter(path__startswith=root.path).values_list("pk", flat=True))
+
+
+def aggregate_floor(root, year, month):
+    """The hand-written single aggregate over the rows the check reads: nothing less is possible."""
+    subtree = _subtree_ids(root)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT f.enterprise_id, SUM(f.revenue) FILTER (WHERE f.year = %s AND f.month <= %s), "
+            "SUM(f.revenue) FILTER (WHERE f.year = %s AND f.month <= %s), SUM(f.revenue) FILTER (WHERE f.year = %s), "
+            "SUM(f.revenue) FILTER (WHERE (f.year = %s AND f.month <= %s) OR (f.year = %s AND f.month > %s)) "
+            "FROM enterprises_monthlyfigure f JOIN enterprises_enterprise e ON e.id = f.enterprise_id "
+            "WHERE e.jurisdiction_id = ANY(%s) AND f.year IN (%s, %s) GROUP BY f.enterprise_id",
+            [year, month, year - 1, month, year - 1, year, month, year - 1, month, subtree, year - 1, year])
+        return len(cursor.fetchall())
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def orm_loop(enterprises, year, month):
+    """What a naive check does, enterprise by enterprise (here for a slice): its aggregate in one
+    query, the classification, then each warning read and saved on its own (with its history).
+    Everything is rolled back: the loop is timed, never kept."""
+    settings_ = check_services._check_settings(check_services.policy_for(enterprises[0].jurisdiction))
+    try:
+        with transaction.atomic():
+            for enterprise in enterprises:
+                row = check_services.aggregates_for(Enterprise.objects.filter(pk=enterprise.pk), year, month)
+                aggregates = check_services._aggregates(enterprise.pk, enterprise.is_in_scale, year, month,
+                                                        row.get(enterprise.pk))
+                for finding in checks.classify(aggregates, settings_, False):
+                    EarlyWarning.objects.update_or_create(
+                        enterprise=enterprise, kind=finding.kind, year=year, month=month,
+                        defaults={"severity": finding.severity, "rule": finding.rule[:200],
+                                  "evidence": json.loads(json.dumps(finding.evidence, default=str)),
+                                  "opened_at": timezone.now()})
+            raise _RolledBack
+    except _RolledBack:
+        pass
+
+
+def _cursor(position) -> str:
+    """A DRF cursor pointing after `position` (as its `next` link would, deep into the list)."""
+    return base64.b64encode(urlencode({"p": position}).encode("ascii")).decode("ascii")
+
+
+def _get(client, url):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    return response
+
+
+def jobs(root, year, month, enterprises: int):
+    """The province-scale jobs, and a function giving the ratios after they ran."""
+    user = clerk(root)
+    client = Client()
+    client.force_login(user)
+    captured = {}
+    state = {}
+
+    def fresh_run():
+        EarlyWarning.objects.filter(enterprise__jurisdiction__in=_subtree_ids(root), year=year, month=month).delete()
+        state["run"] = CheckRun.objects.create(jurisdiction=root, year=year, month=month)
+
+    def check():
+        original = check_services._queue_notifications
+        check_services._queue_notifications = lambda ids: captured.__setitem__("ids", ids)
+        try:
+            run = check_services.monthly_check_run(run_id=state["run"].pk)
+        finally:
+            check_services._queue_notifications = original
+        if run.status != CheckRun.Status.FINISHED:
+            raise RuntimeError(f"check {run.status}: {run.error}")
+
+    def notify():
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            check_services.notify_new_warnings(captured.get("ids", []))
+            mail.outbox = []
+
+    def batch():
+        created = EntitlementBatch.objects.create(jurisdiction=root, year=year - 1, requested_by=user)
+        done = incentive_services.entitlement_batch_run(batch_id=created.pk)
+        if done.status != EntitlementBatch.Status.FINISHED:
+            raise RuntimeError(f"batch {done.status}")
+
+    sample = list(Enterprise.objects.filter(jurisdiction__in=_subtree_ids(root)).select_related("jurisdiction")
+                  .order_by("pk")[:ORM_SLICE])
+    ids = Enterprise.objects.filter(jurisdiction__in=_subtree_ids(root)).order_by("pk").values_list("pk", flat=True)
+    deep_enterprise = ids[max(0, enterprises - 60)] if enterprises else 0
+    figures = MonthlyFigure.objects.filter(enterprise__jurisdiction__in=_subtree_ids(root)).order_by("pk")
+    figure_count = figures.count()
+    deep_figure = figures.values_list("pk", flat=True)[max(0, figure_count - 60)] if figure_count else 0
+    last_page = max(1, (enterprises + 49) // 50)
+    listing = reverse("enterprises:list")
+    api = "/api/v1/"
+    job_list = [
+        benchmark.Job("monthly check, warnings and history written", CHECK_TARGET, check, prepare=fresh_run),
+        benchmark.Job("aggregate floor (one GROUP BY, fetched)", None, lambda: aggregate_floor(root, year, month)),
+        benchmark.Job(f"plain ORM check, {ORM_SLICE} enterprises", None, lambda: orm_loop(sample, year, month)),
+        benchmark.Job("check e-mails (own task)", None, notify),
+        benchmark.Job(f"免申即享 batch, {year - 1}", BATCH_TARGET, batch),
+        benchmark.Job("staff enterprise list, page 1", PAGE_TARGET, lambda: _get(client, listing)),
+        benchmark.Job(f"staff enterprise list, last page ({last_page})", PAGE_TARGET,
+                      lambda: _get(client, f"{listing}?page={last_page}")),
+        benchmark.Job("staff enterprise list, ?pool=cultivation deep page", PAGE_TARGET,
+                      lambda: _get(client, f"{listing}?pool=cultivation&page=600")),
+        benchmark.Job("API enterprises, first page", PAGE_TARGET, lambda: _get(client, f"{api}enterprises/")),
+        benchmark.Job("API enterprises, last page (cursor)", PAGE_TARGET,
+                      lambda: _get(client, f"{api}enterprises/?cursor={_cursor(deep_enterprise)}")),
+        benchmark.Job("API monthly figures, last page (cursor)", PAGE_TARGET,
+                      lambda: _get(client, f"{api}monthly-figures/?cursor={_cursor(deep_figure)}")),
+    ]
+
+    def ratios(results) -> dict:
+        by_name = {r.name: r for r in results}
+        check_s = by_name[job_list[0].name].median
+        floor_s = by_name[job_list[1].name].median
+        loop_s = by_name[job_list[2].name].median / ORM_SLICE * enterprises
+        return {"check_over_floor": round(check_s / floor_s, 2) if floor_s else None,
+                "orm_loop_extrapolated_s": round(loop_s, 1),
+                "orm_loop_over_check": round(loop_s / check_s, 1) if check_s else None,
+                "targets": {"check_over_floor_max": 4, "orm_loop_over_check_min": 50}}
+
+    return job_list, ratios
+
