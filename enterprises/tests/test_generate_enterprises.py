@@ -130,3 +130,26 @@ def test_the_bench_command_runs_once_and_writes_its_json(jurisdictions, departme
     for result in report["results"]:
         assert result["runs"] == 1 and result["queries"][0] > 0 and result["result"] in ("PASS", "MISS", "—")
     assert report["machine"]["nproc"] >= 1 and report["setup"]["monthly_check_s"] > 0
+
+
+@pytest.mark.django_db
+def test_the_bench_command_with_scale_times_the_province_jobs_and_gives_the_ratios(jurisdictions, departments,
+                                                                                    policies_loaded, tmp_path):
+    generate(30)
+    call_command("bench", jurisdiction="140322", repeat=1, year=2026, month=10, out=tmp_path, verbosity=0,
+                 scale=True, scale_repeat=1)
+    (written,) = tmp_path.glob("*.json")
+    report = json.loads(written.read_text(encoding="utf-8"))
+    jobs = [r["job"] for r in report["results"]]
+    assert jobs[:3] == ["dashboard", "dispatch page", "dispatch PDF"]
+    assert {"monthly check, warnings and history written", "aggregate floor (one GROUP BY, fetched)",
+            "check e-mails (own task)", "免申即享 batch, 2025", "staff enterprise list, page 1",
+            "API enterprises, last page (cursor)", "API monthly figures, last page (cursor)"} <= set(jobs)
+    for result in report["results"]:
+        assert result["runs"] == 1 and result["result"] in ("PASS", "MISS", "—"), result
+    ratios = report["ratios"]
+    assert ratios["check_over_floor"] > 0 and ratios["orm_loop_over_check"] > 0
+    # the ORM loop is rolled back: only the timed check's warnings remain
+    from monitoring.models import CheckRun, EarlyWarning
+    finished = CheckRun.objects.filter(status="finished", year=2026, month=10).order_by("-pk").first()
+    assert EarlyWarning.objects.filter(year=2026, month=10).count() == finished.counts["created"]
