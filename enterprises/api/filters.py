@@ -7,8 +7,11 @@ answer a foreign id (200, empty) differently from a missing one (400). Here both
 give 200 and an empty list. Numbers are bounded so no value reaches the database
 that it cannot store (a 4xx, never a 500).
 """
+import re
+
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
@@ -48,15 +51,6 @@ class EnterpriseScopedFilterSet(django_filters.FilterSet):
                                             max_length=18)
 
 
-class MonthlyFigureFilter(EnterpriseScopedFilterSet):
-    year = year_filter()
-    month = month_filter()
-
-
-class PoolMembershipFilter(EnterpriseScopedFilterSet):
-    pool = django_filters.ChoiceFilter(choices=Pool.choices)
-
-
 def jurisdiction_key_filter(field_path: str) -> django_filters.CharFilter:
     """A jurisdiction key selecting its whole subtree; `field_path` leads to a Jurisdiction.
     Keys are matched within the path, so a foreign key only narrows the caller's own rows (to none)."""
@@ -65,6 +59,60 @@ def jurisdiction_key_filter(field_path: str) -> django_filters.CharFilter:
         return queryset.filter(**{f"{field_path}__path__contains": f"/{value}/"})
 
     return django_filters.CharFilter(method=subtree, label=_("区域编号（含下级）"), max_length=40)
+
+
+def period_filter(bound: str) -> django_filters.CharFilter:
+    """`YYYY-MM`: rows of that month and later (`from`) or earlier (`to`), over year and month."""
+
+    def within(queryset, name, value):
+        year, month = value
+        if bound == "from":
+            return queryset.filter(Q(year__gt=year) | Q(year=year, month__gte=month))
+        return queryset.filter(Q(year__lt=year) | Q(year=year, month__lte=month))
+
+    label = _("起始月份（YYYY-MM）") if bound == "from" else _("截止月份（YYYY-MM）")
+    return PeriodFilter(method=within, label=label)
+
+
+class PeriodField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
+        if not match or not (2000 <= int(match[1]) <= 2100 and 1 <= int(match[2]) <= 12):
+            raise forms.ValidationError(_("月份应写作YYYY-MM，例如2025-06"), code="invalid")
+        return int(match[1]), int(match[2])
+
+
+class PeriodFilter(django_filters.CharFilter):
+    field_class = PeriodField
+
+
+class AmountFilter(django_filters.NumberFilter):
+    """An amount in 元, bounded like the stored figures (max 16 digits, 2 decimals)."""
+
+    field_class = forms.DecimalField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 16)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(*args, **kwargs)
+
+
+class MonthlyFigureFilter(EnterpriseScopedFilterSet):
+    year = year_filter()
+    month = month_filter()
+    period_from = period_filter("from")
+    period_to = period_filter("to")
+    revenue_min = AmountFilter(field_name="revenue", lookup_expr="gte", label=_("当月主营业务收入不低于（元）"))
+    revenue_max = AmountFilter(field_name="revenue", lookup_expr="lte", label=_("当月主营业务收入不高于（元）"))
+    jurisdiction = jurisdiction_key_filter("enterprise__jurisdiction")
+
+
+class PoolMembershipFilter(EnterpriseScopedFilterSet):
+    pool = django_filters.ChoiceFilter(choices=Pool.choices)
 
 
 class ScaleEventFilter(EnterpriseScopedFilterSet):

@@ -1,5 +1,7 @@
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -17,9 +19,23 @@ from .serializers import EntitlementBatchSerializer, EntitlementSerializer, PayS
 from enterprises.api.exports import ListExportMixin
 
 
+MAX_PAYERS = 6  # payer shares looked at by the payer filter; rules name at most a few (省、市、县)
+
+
 class EntitlementFilter(EnterpriseScopedFilterSet):
     year = year_filter()
     status = django_filters.ChoiceFilter(choices=EntitlementStatus.choices)
+    jurisdiction = jurisdiction_key_filter("enterprise__jurisdiction")
+    payer = django_filters.CharFilter(method="filter_payer", max_length=60,
+                                      label=_("出资方（如“省级财政”），任一出资份额匹配即可"))
+
+    def filter_payer(self, queryset, name, value):
+        # payers is a short JSON list of {payer, amount} (a rule names a few payers); an index
+        # lookup per position works on PostgreSQL and on the demo's SQLite alike.
+        shares = Q()
+        for index in range(MAX_PAYERS):
+            shares |= Q(**{f"payers__{index}__payer": value.strip()})
+        return queryset.filter(shares)
 
 
 class EntitlementViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):

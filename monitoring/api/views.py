@@ -19,7 +19,13 @@ from rest_framework.response import Response
 
 from config.api_lists import LargeListCursorPagination
 from enterprises import access
-from enterprises.api.filters import EnterpriseScopedFilterSet, jurisdiction_key_filter, month_filter, year_filter
+from enterprises.api.filters import (
+    EnterpriseScopedFilterSet,
+    jurisdiction_key_filter,
+    month_filter,
+    period_filter,
+    year_filter,
+)
 from enterprises.api.permissions import RoleMayRead, RoleMayWrite, with_role_check
 
 from .. import selectors, services
@@ -46,6 +52,8 @@ class WarningFilter(EnterpriseScopedFilterSet):
     jurisdiction = jurisdiction_key_filter("enterprise__jurisdiction")
     year = year_filter()
     month = month_filter()
+    period_from = period_filter("from")
+    period_to = period_filter("to")
 
 
 class WarningViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):

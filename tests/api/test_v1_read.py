@@ -438,3 +438,54 @@ def test_real_rows_match_the_schema(api, v1_world, ledger_world, admin_user, per
             assert errors == [], resolve(path.replace("{id}", "1")).url_name
             checked += 1
     assert checked > 20
+
+
+# -- filters of issue 13 item 3: month and revenue ranges, subtree, payer ---------------------
+
+def test_monthly_figures_filter_by_period_revenue_and_subtree(api, v1_world):
+    gxj = v1_world["yu_gxj"]
+    for year, month, revenue in ((2024, 11, "100"), (2024, 12, "300"), (2025, 1, "500"), (2025, 2, "700")):
+        MonthlyFigure.objects.create(enterprise=gxj, year=year, month=month, revenue=Decimal(revenue),
+                                     reported_at=timezone.now())
+    client = api("yuxian_clerk")
+    url = reverse("monthly-figure-list")
+
+    def periods(**params):
+        response = client.get(url, params)
+        assert response.status_code == 200, response.content
+        return [(r["year"], r["month"]) for r in response.json()["results"]]
+
+    assert periods(period_from="2024-12", period_to="2025-01") == [(2024, 12), (2025, 1)]
+    assert periods(revenue_min="300", revenue_max="500") == [(2024, 12), (2025, 1)]
+    assert periods(jurisdiction="140322-xiushui", period_from="2025-02") == [(2025, 2)]
+    assert periods(jurisdiction="141181") == []  # a foreign subtree narrows to nothing
+    for bad in ({"period_from": "2025-13"}, {"period_to": "25-1"}, {"revenue_min": "-1"},
+                {"revenue_max": "1e400"}):
+        response = client.get(url, bad)
+        assert response.status_code == 400 and response.json()["errors"][0]["field"] == next(iter(bad)), bad
+
+
+def test_warnings_filter_by_period(api, v1_world):
+    client = api("yuxian_clerk")
+    url = reverse("api-warning-list")
+    assert len(client.get(url, {"period_from": "2025-06"}).json()["results"]) == 2
+    assert client.get(url, {"period_from": "2025-07"}).json()["results"] == []
+    assert client.get(url, {"period_to": "2025-05"}).json()["results"] == []
+
+
+def test_entitlements_filter_by_payer_and_subtree(api, v1_world, policies_loaded):
+    rule = IncentiveRule.objects.first()
+    rows = {}
+    for key, payers in (("yu_gxj", [{"payer": "省级财政", "amount": "100"}, {"payer": "县级财政", "amount": "50"}]),
+                        ("yu_other", [{"payer": "县级财政", "amount": "80"}])):
+        rows[key] = Entitlement.objects.create(enterprise=v1_world[key], rule=rule, year=2025, amount=Decimal("150"),
+                                               payers=payers, citation="c", reason="r", rule_version="v",
+                                               computed_at=timezone.now())
+    client = api("yuxian_finance")
+    url = reverse("entitlement-list")
+    ids = lambda **params: {r["id"] for r in client.get(url, params).json()["results"]}  # noqa: E731
+    assert ids(payer="省级财政") == {rows["yu_gxj"].pk}
+    assert ids(payer="县级财政") == {rows["yu_gxj"].pk, rows["yu_other"].pk}
+    assert ids(payer="市级财政") == set()
+    assert ids(jurisdiction="140322-xiushui") == {rows["yu_gxj"].pk}
+    assert ids(jurisdiction="140322", payer="县级财政") == {rows["yu_gxj"].pk, rows["yu_other"].pk}
