@@ -10,9 +10,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from enterprises import access
+from enterprises.bulk_history import history_insert_select
 from enterprises.models import Enterprise, Jurisdiction, Role
 from policies import engine
 from policies.models import IncentiveRule, PolicyDocument
@@ -116,7 +117,10 @@ def _compute_and_write(batch: EntitlementBatch):
     year, now = batch.year, timezone.now()
     inputs = engine_inputs()
     versions = inputs.versions()
-    enterprises = Enterprise.objects.filter(jurisdiction__path__startswith=batch.jurisdiction.path)
+    # The subtree as jurisdiction ids: PostgreSQL estimates `IN (…)` well where a path LIKE made it
+    # expect one enterprise (issue 14, as in the monthly check).
+    subtree = list(Jurisdiction.objects.filter(path__startswith=batch.jurisdiction.path).values_list("pk", flat=True))
+    enterprises = Enterprise.objects.filter(jurisdiction_id__in=subtree)
     facts = enterprise_facts(enterprises, [year])
     rule_ids = dict(IncentiveRule.objects.values_list("key", "pk"))
     existing = {(e.enterprise_id, e.rule_id): e for e in
@@ -190,7 +194,10 @@ def _compute_and_write(batch: EntitlementBatch):
                 to_update.append(current)
             counts["protected"] += 1
     if to_create:
-        bulk_create_with_history(to_create, Entitlement, batch_size=500, default_user=batch.requested_by)
+        # Plain inserts, their history copied by the database in one statement (enterprises.bulk_history).
+        Entitlement.objects.bulk_create(to_create, batch_size=2000)
+        history_insert_select(Entitlement, [e.pk for e in to_create], history_type="+", user=batch.requested_by,
+                              when=now)
     if to_update:
         bulk_update_with_history(to_update, Entitlement, batch_size=500, default_user=batch.requested_by, fields=[
             *RECORDED_FIELDS, "status", "batch", "computed_at", "recompute_note", "reviewed_by", "reviewed_at"])
