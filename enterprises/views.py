@@ -55,10 +55,22 @@ def late_rows_page(qs, number, per_page=PAGE_SIZE):
     for the page's rows only. Counting and OFFSET run over the bare ids in the list's order, so a
     deep page of a province's list skips rows without evaluating their subqueries (issue 14)."""
     page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
-    ids = list(page.object_list)
+    ids = _page_ids(page)
     rows = {row.pk: row for row in qs.filter(pk__in=ids)}
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
+
+
+def _page_ids(page) -> list:
+    """The page's ids. Past the middle of the list they are read from its end, in the reverse
+    order (an index walked backwards), so the last page costs what the first does."""
+    paginator = page.paginator
+    bottom = (page.number - 1) * paginator.per_page
+    top = min(bottom + paginator.per_page, paginator.count)
+    if bottom <= paginator.count // 2:
+        return list(paginator.object_list[bottom:top])
+    from_end = paginator.count - top
+    return list(reversed(paginator.object_list.reverse()[from_end:from_end + (top - bottom)]))
 
 
 def _without_page(params):

@@ -165,20 +165,35 @@ def test_the_list_page_costs_the_same_queries_for_many_enterprises(client, yuxia
 
 def test_a_deep_list_page_skips_rows_without_computing_their_pool_or_revenue(client, yuxian_clerk, make_enterprise):
     client.force_login(yuxian_clerk)
-    for i in range(55):
-        make_enterprise(f"企业{i:02d}", "xiushui")
+    for i in range(130):
+        make_enterprise(f"企业{i:03d}", "xiushui")
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("enterprises:list"), {"page": 2})
-    assert response.status_code == 200
     page = response.context["page"]
-    assert page.number == 2 and page.paginator.count == 55
-    assert [e.name for e in page] == [f"企业{i:02d}" for i in range(50, 55)]
+    assert page.number == 2 and page.paginator.count == 130
+    assert [e.name for e in page] == [f"企业{i:03d}" for i in range(50, 100)]
     assert all(hasattr(e, "current_pool") and hasattr(e, "ytd_revenue") for e in page)
     skipping = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
     # neither the pool nor the YTD subquery runs for the rows a deep page skips
     assert skipping and not any("monthlyfigure" in sql or "poolmembership" in sql for sql in skipping)
-    annotated = [q["sql"] for q in queries.captured_queries if "monthlyfigure" in q["sql"] and "enterprises_enterprise" in q["sql"]]
+    annotated = [q["sql"] for q in queries.captured_queries
+                 if "monthlyfigure" in q["sql"] and "enterprises_enterprise" in q["sql"]]
     assert annotated and all("OFFSET" not in sql for sql in annotated)
+
+
+def test_pages_past_the_middle_are_read_from_the_end_in_order(client, yuxian_clerk, make_enterprise):
+    client.force_login(yuxian_clerk)
+    for i in range(130):
+        make_enterprise(f"企业{i:03d}", "xiushui")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("enterprises:list"), {"page": 3})
+    assert [e.name for e in response.context["page"]] == [f"企业{i:03d}" for i in range(100, 130)]
+    ids_query = next(q["sql"] for q in queries.captured_queries if "LIMIT 30" in q["sql"])
+    assert "DESC" in ids_query and "OFFSET" not in ids_query  # the last page reads 30 rows, skipping none
+    walked = []
+    for number in (1, 2, 3):
+        walked += [e.name for e in client.get(reverse("enterprises:list"), {"page": number}).context["page"]]
+    assert walked == [f"企业{i:03d}" for i in range(130)]  # every row once, in order
 
 
 def test_the_detail_page_query_count_does_not_grow_with_history(client, yuxian_clerk, enterprises,

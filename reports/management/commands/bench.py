@@ -38,9 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--scale", action="store_true",
                             help="另测全省规模各项（月度检查及其与聚合下限、逐户ORM的倍数，免申即享批次，"
                                  "工作人员企业列表首页与末页，接口列表深页）")
+        parser.add_argument("--skip-pages", action="store_true",
+                            help="不测看板、调度页面和PDF（只测 --scale 各项，在已测过页面的数据上复测时用）")
         parser.add_argument("--scale-repeat", type=int, default=3, help="全省规模各项的重复次数（默认3）")
 
-    def handle(self, *args, jurisdiction, repeat, year, month, out, no_check, scale, scale_repeat, **options):
+    def handle(self, *args, jurisdiction, repeat, year, month, out, no_check, scale, scale_repeat, skip_pages=False,
+               **options):
         root = Jurisdiction.objects.filter(key=jurisdiction).first()
         if root is None:
             raise CommandError(f"区域“{jurisdiction}”不存在")
@@ -62,7 +65,7 @@ class Command(BaseCommand):
                 benchmark.Job("dispatch PDF", PDF_TARGET,
                               lambda: _get(client, reverse("report:dispatch_pdf", kwargs=params), pdf=True)),
             ]
-            results = [benchmark.measure(job, repeat) for job in jobs]
+            results = [] if skip_pages else [benchmark.measure(job, repeat) for job in jobs]
             ratios = None
             if scale:
                 count = Enterprise.objects.filter(jurisdiction__path__startswith=root.path).count()
