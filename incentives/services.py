@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -204,7 +204,12 @@ def _compute_and_write(batch: EntitlementBatch):
     # Every enterprise of the jurisdiction was evaluated now: the registry's page compares this with
     # Enterprise.facts_changed_at (a record changed since awaits the next batch). One UPDATE, no history
     # row: bookkeeping. The ledger asks per entitlement and year (selectors.with_facts_pending).
-    enterprises.update(facts_evaluated_at=now)
+    # Only the enterprises whose facts changed since they were last evaluated are stamped: for the
+    # others `facts_pending` is false either way, and rewriting every row of a province took
+    # seconds (issue 14).
+    enterprises.filter(facts_changed_at__isnull=False).filter(
+        Q(facts_evaluated_at__isnull=True) | Q(facts_evaluated_at__lt=F("facts_changed_at"))
+    ).update(facts_evaluated_at=now)
     return dict(counts), len(facts)
 
 

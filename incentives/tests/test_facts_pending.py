@@ -107,3 +107,22 @@ def test_the_ledger_and_the_decisions_page_show_the_mark_and_drop_it_after_the_b
     assert 'data-testid="facts-pending"' not in client.get(detail).content.decode()
     entrant.refresh_from_db()
     assert entrant.facts_evaluated_at >= entrant.facts_changed_at
+
+
+def test_a_batch_stamps_only_the_enterprises_whose_facts_changed(entrant, yuxian_clerk, enterprises):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enterprises.models import Enterprise
+
+    changed, untouched = entrant, enterprises["yu_other"]
+    Enterprise.objects.filter(pk=untouched.pk).update(facts_changed_at=None, facts_evaluated_at=None)
+    add_recognition(yuxian_clerk, changed)
+    with CaptureQueriesContext(connection) as queries:
+        run_batch(yuxian_clerk, changed.jurisdiction.parent, 2024)
+    changed.refresh_from_db()
+    untouched.refresh_from_db()
+    assert changed.facts_evaluated_at >= changed.facts_changed_at and not changed.facts_pending
+    assert untouched.facts_evaluated_at is None and not untouched.facts_pending  # not rewritten: nothing to say
+    stamps = [q["sql"] for q in queries.captured_queries if 'SET "facts_evaluated_at"' in q["sql"]]
+    assert len(stamps) == 1 and '"facts_changed_at" IS NOT NULL' in stamps[0]
