@@ -3,6 +3,7 @@ import json
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 PROGRESS_CHUNK = 500
+HEARTBEAT_EVERY = 1.0  # seconds between progress writes of a running check
 SCHEDULE_PREFIX = "monthly-check-"
 REAPER_SCHEDULE = "check-runs-reaper"
 
@@ -465,6 +467,7 @@ def _check(run: CheckRun, today: date, token: str) -> dict:
     exited = set(ScaleEvent.objects.filter(enterprise__in=ids, kind="exit",
                                            occurred_on__gte=date(run.year - 3, run.month, 1))
                  .values_list("enterprise_id", flat=True))
+    beat = time.monotonic()
     for index, (enterprise_id, in_scale, category, path) in enumerate(people, start=1):
         if path not in governing:
             governing[path] = governing_policy(path, in_force)
@@ -480,8 +483,10 @@ def _check(run: CheckRun, today: date, token: str) -> dict:
                 aggregates.last_year_total if aggregates.last_year_months == 12 else None,
                 aggregates.trailing12 if aggregates.trailing12_months == 12 else None,
                 exited_recently=enterprise_id in exited and not in_scale, new_project=category == "new_project"))
-        if index % PROGRESS_CHUNK == 0:
+        if index % PROGRESS_CHUNK == 0 and time.monotonic() - beat >= HEARTBEAT_EVERY:
+            # progress for the page and the reaper; at most once a second, not once per chunk
             _heartbeat(run, token, processed=index)
+            beat = time.monotonic()
     policies = {p.pk: p for p in in_force.values()}
     for policy_pk, candidates in pool_groups.items():
         for suggestion in pools.suggest(pool_policy_of(policies[policy_pk]), candidates, run.month):

@@ -96,35 +96,41 @@ def classify(a: Aggregates, settings: CheckSettings, late: bool) -> list[Finding
     """All findings for one enterprise and period. `late` says whether the
     reporting deadline for the period has passed (only then is a gap "late")."""
     d = derive(a)
-    evidence = evidence_of(a, d)
     findings = []
+    shared = []
+
+    def evidence():  # built once, and only for an enterprise with a finding (most have none)
+        if not shared:
+            shared.append(evidence_of(a, d))
+        return shared[0]
+
     if not a.in_scale:
         full_year_trailing = a.trailing12_months == 12 and a.trailing12 is not None and a.trailing12 >= THRESHOLD
         projected = d.projection is not None and d.projection >= THRESHOLD
         if full_year_trailing or projected:
             basis = "近12个月主营业务收入" if full_year_trailing else "预计全年主营业务收入"
             findings.append(Finding("ready_to_declare", "high" if full_year_trailing else "medium",
-                                    f"{basis}达到2000万元，应统尽统（纳入统计部门联网直报）", evidence))
+                                    f"{basis}达到2000万元，应统尽统（纳入统计部门联网直报）", evidence()))
     else:
         if d.projection is not None and d.projection < THRESHOLD:
-            findings.append(Finding("exit_risk", "high", "预计全年主营业务收入低于2000万元，存在退规风险", evidence))
+            findings.append(Finding("exit_risk", "high", "预计全年主营业务收入低于2000万元，存在退规风险", evidence()))
         elif d.projection is not None and d.projection < THRESHOLD * (1 + settings.margin):
             findings.append(Finding("exit_risk", "medium",
-                                    f"预计全年主营业务收入在2000万元以上{settings.margin:.0%}以内，临近退规线", evidence))
+                                    f"预计全年主营业务收入在2000万元以上{settings.margin:.0%}以内，临近退规线", evidence()))
         elif d.yoy is not None and d.yoy < -settings.yoy_fall:
             findings.append(Finding("exit_risk", "medium",
-                                    f"累计主营业务收入同比下降超过{settings.yoy_fall:.0%}", evidence))
+                                    f"累计主营业务收入同比下降超过{settings.yoy_fall:.0%}", evidence()))
     if late and not a.has_figure_this_month:
         findings.append(Finding("late_report", "medium" if a.in_scale else "low",
-                                f"截至报送期限未报送{a.year}年{a.month}月数据（责令改正）", evidence))
+                                f"截至报送期限未报送{a.year}年{a.month}月数据（责令改正）", evidence()))
     electricity = a.electricity_this_month
     if electricity is not None and electricity >= settings.min_electricity_kwh and (
             a.output_this_month is None or a.output_this_month <= settings.near_zero_output):
         findings.append(Finding("integrity_no_output", "high",
-                                "有电量无产值：当月用电但工业总产值为零或接近零，核查统计数据真实性", evidence))
+                                "有电量无产值：当月用电但工业总产值为零或接近零，核查统计数据真实性", evidence()))
     if (a.revenue_this_month is not None and a.previous_three_avg
             and a.revenue_this_month > a.previous_three_avg * settings.jump_factor):
         findings.append(Finding("integrity_jump", "medium",
                                 f"当月主营业务收入超过前三个月平均值的{plain(settings.jump_factor)}倍，核查是否虚报",
-                                {**evidence, "previous_three_avg": _money(a.previous_three_avg)}))
+                                {**evidence(), "previous_three_avg": _money(a.previous_three_avg)}))
     return findings
