@@ -3,7 +3,8 @@
 A job is a name, a target (seconds, None when no document sets one) and a callable doing one
 request. `measure` runs it once cold (template, font and translation loading count there, not in the
 statistics), then `repeat` times, recording wall time and the database queries of every run and the
-process's peak resident memory after the job. A job passes when its median is within its target.
+process's peak resident memory while the job ran (the high-water mark is reset before each job).
+A job passes when its median is within its target.
 `report` turns the results into a JSON-safe dict with the machine and the data set; `table` prints it.
 Timings belong here, never in the test suite (the tests assert query counts instead).
 """
@@ -36,7 +37,7 @@ class Result:
     first_queries: int
     times: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
-    peak_rss_mib: float = 0.0          # of the whole process, after the job
+    peak_rss_mib: float = 0.0          # the process's resident peak while this job ran
 
     @property
     def median(self) -> float:
@@ -57,7 +58,23 @@ class Result:
 
 
 def peak_rss_mib() -> float:
+    """The process's resident high-water mark since the last `reset_peak_rss` (or its start)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def reset_peak_rss() -> None:
+    """Lower the high-water mark to the current resident size (Linux: "5" into clear_refs), so
+    each job's peak is its own and not that of a heavier job measured before it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
 
 
 def _timed(run) -> tuple[float, int]:
@@ -69,6 +86,7 @@ def _timed(run) -> tuple[float, int]:
 
 
 def measure(job: Job, repeat: int) -> Result:
+    reset_peak_rss()
     if job.prepare:
         job.prepare()
     first, first_queries = _timed(job.run)
