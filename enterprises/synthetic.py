@@ -48,9 +48,11 @@ from .models import (
     EnterpriseCategory,
     EnterpriseName,
     Jurisdiction,
+    ListingMilestone,
     MonthlyFigure,
     Pool,
     PoolMembership,
+    Recognition,
     ScaleEvent,
 )
 
@@ -105,10 +107,21 @@ class Plan:
     figures: list = field(default_factory=list)  # (year, month, revenue, output, tax, kwh, employees, reported_at)
     stays: list = field(default_factory=list)    # [pool, entered_on, reason, exited_on, exit_reason]
     events: list = field(default_factory=list)   # (kind, occurred_on, treated_basis)
+    former_names: list = field(default_factory=list)  # (name, valid_from, valid_to): names before `name`
+    named_on: date | None = None                       # when `name` took effect, if it is not the first
+    recognitions: list = field(default_factory=list)  # (kind, valid_from, valid_to, is_first)
+    listings: list = field(default_factory=list)      # (board, stage, reached_on)
+    integrity: list = field(default_factory=list)     # ("no_output" | "jump", year, month): planted cases
 
     @property
     def in_scale(self) -> bool:
         return bool(self.events) and self.events[-1][0] in ENTRY_KINDS
+
+    def name_on(self, day: date) -> str:
+        for name, _valid_from, valid_to in self.former_names:
+            if day <= valid_to:
+                return name
+        return self.name
 
     def in_scale_on(self, day: date) -> bool:
         before = [e for e in self.events if e[1] <= day]
@@ -175,7 +188,54 @@ def plan_enterprise(spec: Spec, serial: int) -> Plan:
     base, growth = _level(rng, new_project)
     _plan_figures(plan, spec, rng, months[start_index:], base, growth, new_project)
     _plan_history(plan, spec, rng, base, new_project)
+    # The extras draw from their own stream, so the figures, pools and events above stay what they
+    # were for a seed before the extras existed.
+    _plan_extras(plan, spec, random.Random(f"{spec.seed}:{serial}:extras"), base)
     return plan
+
+
+RENAME_SHARE = 0.02        # enterprises renamed once in the period (a former name with its dates)
+RECOGNITION_SHARE = 0.08   # with a recognition (科技型中小企业, 专精特新, 高新技术企业 …)
+LISTING_SHARE = 0.005      # on the listing path (辅导备案 → 受理 → 挂牌)
+NO_OUTPUT_SHARE = 0.01     # a recent month with electricity but no output (有电量无产值)
+JUMP_SHARE = 0.01          # a recent month far above the three before it (营收异常突增)
+RECOGNITION_KINDS = ("tech_sme", "tech_sme", "tech_sme", "high_tech", "high_tech", "provincial_srdi",
+                     "national_little_giant")
+LISTING_BOARDS = ("neeq", "neeq", "zyeq_trading", "bse")
+
+
+def _plan_extras(plan: Plan, spec: Spec, rng: random.Random, base: float):
+    """Name changes, recognitions, listing milestones and planted integrity cases."""
+    end_day = spec.end_day
+    if rng.random() < RENAME_SHARE:
+        changed = plan.registered_on + timedelta(days=rng.randint(60, max(61, (end_day - plan.registered_on).days)))
+        if changed <= end_day:
+            old = plan.name.replace("有限公司", "有限责任公司") if "有限公司" in plan.name else "原" + plan.name
+            plan.former_names.append((old, plan.registered_on, changed - timedelta(days=1)))
+            plan.named_on = changed
+    if rng.random() < RECOGNITION_SHARE * (2 if base >= 10e6 else 1):
+        kind = rng.choice(RECOGNITION_KINDS)
+        start = date(rng.randint(spec.first[0] - 2, spec.last[0]), rng.randint(1, 12), rng.randint(1, 28))
+        if start <= end_day:
+            plan.recognitions.append((kind, start, date(start.year + 3, start.month, start.day), rng.random() < 0.8))
+    if base >= 20e6 and rng.random() < LISTING_SHARE * 10:
+        board, day = rng.choice(LISTING_BOARDS), date(spec.first[0], rng.randint(1, 12), rng.randint(1, 28))
+        for stage in ("tutoring_filed", "application_accepted", "listed"):
+            if day > end_day or rng.random() < 0.3:
+                break
+            plan.listings.append((board, stage, day))
+            day += timedelta(days=rng.randint(120, 300))
+    recent = [i for i, f in enumerate(plan.figures) if (f[0], f[1]) >= months_back(spec.last, 6)]
+    if recent and rng.random() < NO_OUTPUT_SHARE:
+        i = rng.choice(recent)
+        year, month, revenue, _output, tax, kwh, staff, reported = plan.figures[i]
+        plan.figures[i] = (year, month, revenue, 0.0, tax, max(kwh, 60_000.0), staff, reported)
+        plan.integrity.append(("no_output", year, month))
+    if len(recent) > 3 and rng.random() < JUMP_SHARE:
+        i = rng.choice(recent[3:])
+        year, month, revenue, output, tax, kwh, staff, reported = plan.figures[i]
+        plan.figures[i] = (year, month, round(revenue * 4.5, 2), round(output * 4.5, 2), tax, kwh, staff, reported)
+        plan.integrity.append(("jump", year, month))
 
 
 def _level(rng: random.Random, new_project: bool) -> tuple[float, float]:
@@ -370,9 +430,11 @@ def generate(spec: Spec, size: int, *, chunk: int = CHUNK, progress=None) -> dic
     events = _Table(ScaleEvent, ("enterprise_id", "kind", "occurred_on", "treated_basis", "name_at_event"))
     figures = _Table(MonthlyFigure, ("enterprise_id", "year", "month", "revenue", "output_value", "tax",
                                      "electricity_kwh", "employees", "source", "reported_at"))
-    tables = (enterprises, names, stays, events, figures)
+    recognitions = _Table(Recognition, ("enterprise_id", "kind", "valid_from", "valid_to", "is_first"))
+    listings = _Table(ListingMilestone, ("enterprise_id", "board", "stage", "reached_on"))
+    tables = (enterprises, names, stays, events, figures, recognitions, listings)
     counts = {"enterprises": 0, "in_scale": 0, "figures": 0, "pool_memberships": 0, "scale_events": 0,
-              "statements": 0}
+              "statements": 0, "renamed": 0, "integrity_cases": 0}
     sequence = f"pg_get_serial_sequence('{Enterprise._meta.db_table}', 'id')"
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, size, chunk):
@@ -385,11 +447,19 @@ def generate(spec: Spec, size: int, *, chunk: int = CHUNK, progress=None) -> dic
                 enterprises.add(pk, plan.credit_code, plan.name, plan.place.id, plan.department_id,
                                 plan.industry_code, plan.category, plan.legal_representative, plan.address,
                                 plan.established_on, plan.in_scale, now, now)
-                names.add(pk, plan.name, plan.registered_on, None)
+                for former, valid_from, valid_to in plan.former_names:
+                    names.add(pk, former, valid_from, valid_to)
+                names.add(pk, plan.name, plan.named_on or plan.registered_on, None)
+                for kind, valid_from, valid_to, first in plan.recognitions:
+                    recognitions.add(pk, kind, valid_from, valid_to, first)
+                for board, stage, reached_on in plan.listings:
+                    listings.add(pk, board, stage, reached_on)
+                counts["renamed"] += bool(plan.former_names)
+                counts["integrity_cases"] += len(plan.integrity)
                 for pool, entered_on, reason, exited_on, exit_reason in plan.stays:
                     stays.add(pk, pool, entered_on, reason, exited_on, exit_reason)
                 for kind, occurred_on, basis in plan.events:
-                    events.add(pk, kind, occurred_on, basis, plan.name)
+                    events.add(pk, kind, occurred_on, basis, plan.name_on(occurred_on))
                 for year, month, revenue, output, tax, kwh, staff, reported_at in plan.figures:
                     figures.add(pk, year, month, revenue, output, tax, kwh, staff, "import", reported_at)
                 counts["in_scale"] += plan.in_scale
@@ -401,7 +471,7 @@ def generate(spec: Spec, size: int, *, chunk: int = CHUNK, progress=None) -> dic
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table.table)}")
             counts["statements"] += 1
     counts.update(enterprises=enterprises.rows, figures=figures.rows, pool_memberships=stays.rows,
-                  scale_events=events.rows)
+                  scale_events=events.rows, recognitions=recognitions.rows, listing_milestones=listings.rows)
     return counts
 
 

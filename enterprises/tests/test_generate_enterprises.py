@@ -153,3 +153,62 @@ def test_the_bench_command_with_scale_times_the_province_jobs_and_gives_the_rati
     from monitoring.models import CheckRun, EarlyWarning
     finished = CheckRun.objects.filter(status="finished", year=2026, month=10).order_by("-pk").first()
     assert EarlyWarning.objects.filter(year=2026, month=10).count() == finished.counts["created"]
+
+
+def _spec(seed=5):
+    return synthetic.Spec(seed=seed, first=(2023, 11), last=(2026, 10),
+                          places=(synthetic.Place(1, "140322-xiushui", "秀水镇", "140322"),), departments={},
+                          reported_until=datetime(2026, 11, 15, tzinfo=synthetic.SHANGHAI))
+
+
+def test_plans_carry_renames_recognitions_listings_and_integrity_cases():
+    plans = [synthetic.plan_enterprise(_spec(), serial) for serial in range(3000)]
+    renamed = [p for p in plans if p.former_names]
+    assert 0.01 * 3000 <= len(renamed) <= 0.04 * 3000
+    for plan in renamed:
+        [(former, valid_from, valid_to)] = plan.former_names
+        assert former != plan.name and valid_from <= valid_to < plan.named_on <= date(2026, 10, 31)
+        assert plan.name_on(valid_to) == former and plan.name_on(plan.named_on) == plan.name
+    assert 0.05 * 3000 <= sum(bool(p.recognitions) for p in plans) <= 0.2 * 3000
+    assert any(p.listings for p in plans)
+    cases = {kind: [(p, y, m) for p in plans for kind_, y, m in p.integrity if kind_ == kind]
+             for kind in ("no_output", "jump")}
+    assert cases["no_output"] and cases["jump"]
+    for plan, year, month in cases["no_output"]:
+        [row] = [f for f in plan.figures if (f[0], f[1]) == (year, month)]
+        assert row[3] == 0.0 and row[5] >= 60_000  # electricity used, no output
+    for plan, year, month in cases["jump"]:
+        index = next(i for i, f in enumerate(plan.figures) if (f[0], f[1]) == (year, month))
+        before = [f[2] for f in plan.figures[index - 3:index]]
+        assert plan.figures[index][2] > 3 * sum(before) / 3
+
+
+
+def test_the_extras_leave_the_rest_of_a_plan_as_it_was(monkeypatch):
+    """They draw from their own random stream: without them, every plan's figures (but the planted
+    integrity months), pools and events are the same."""
+    with_extras = [synthetic.plan_enterprise(_spec(), serial) for serial in range(300)]
+    monkeypatch.setattr(synthetic, "_plan_extras", lambda *args: None)
+    for plan in with_extras:
+        bare = synthetic.plan_enterprise(_spec(), plan.serial)
+        planted = {(y, m) for _kind, y, m in plan.integrity}
+        assert [f for f in plan.figures if (f[0], f[1]) not in planted] == [
+            f for f in bare.figures if (f[0], f[1]) not in planted]
+        assert (plan.stays, plan.events, plan.name, plan.registered_on) == (
+            bare.stays, bare.events, bare.name, bare.registered_on)
+
+
+@pytest.mark.django_db
+def test_the_extras_are_written_with_the_enterprises(jurisdictions, departments):
+    from enterprises.models import EnterpriseName, ListingMilestone, Recognition
+
+    generate(400)
+    enterprises = generated()
+    assert Recognition.objects.filter(enterprise__in=enterprises).count() > 10
+    former = EnterpriseName.objects.filter(enterprise__in=enterprises, valid_to__isnull=False)
+    assert former.exists()
+    for name in former.select_related("enterprise"):
+        current = name.enterprise.names.get(valid_to__isnull=True)
+        assert current.name == name.enterprise.name and current.valid_from > name.valid_to
+    listed = [p for p in (synthetic.plan_enterprise(_spec(7), serial) for serial in range(400)) if p.listings]
+    assert ListingMilestone.objects.filter(enterprise__in=enterprises).count() == sum(len(p.listings) for p in listed)

@@ -59,7 +59,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{root.name}：生成企业 {counts['enterprises']} 户（规上 {counts['in_scale']} 户），"
             f"月度数据 {counts['figures']} 条（{spec.first[0]}-{spec.first[1]:02d} 至 {last[0]}-{last[1]:02d}），"
-            f"入库记录 {counts['pool_memberships']} 条，规模状态事件 {counts['scale_events']} 条")
+            f"入库记录 {counts['pool_memberships']} 条，规模状态事件 {counts['scale_events']} 条，"
+            f"更名企业 {counts['renamed']} 户，资质认定 {counts['recognitions']} 条，上市（挂牌）节点 "
+            f"{counts['listing_milestones']} 条，预置数据异常（有电量无产值、营收突增）{counts['integrity_cases']} 处")
 
 
 def _month(text: str) -> tuple[int, int]:
