@@ -43,7 +43,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from . import exports
-from .models import ExportFormat, ListExport
+from .models import ExportFormat, ListExport, User
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def list_export_start(*, user, resource: str, path: str, query: str, origin: str
     list_exports_purge()
     with transaction.atomic():
         # One owner's requests queue behind each other here, so two at once cannot both pass the limit.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        User.objects.select_for_update().filter(pk=user.pk).first()
         active = ListExport.objects.filter(owner=user, status__in=ACTIVE).count()
         if active >= MAX_ACTIVE_PER_OWNER:
             raise TooManyExports(_("已有 %(count)s 个导出正在进行，请等其完成后再申请") % {"count": active})

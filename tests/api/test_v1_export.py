@@ -273,3 +273,14 @@ def test_the_job_lists_what_the_owner_sees_when_it_runs(api, v1_world, all_perso
     with list_exports.list_export_open(export) as handle:
         rows = list(csv.DictReader(io.StringIO(handle.read().decode("utf-8-sig"))))
     assert [int(r["id"]) for r in rows] == [v1_world["xiaoyi"].pk]
+
+
+def test_staff_on_their_session_get_a_job_too(client, v1_world, all_personas, small_threshold,
+                                              django_capture_on_commit_callbacks):
+    client.force_login(all_personas["yuxian_clerk"])  # a browser session, not DRF's forced user
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("enterprise-export"))
+    assert response.status_code == 202, response.content
+    job = client.get(response.json()["url"]).json()
+    assert job["status"] == "done" and job["rows_done"] == 2
+    assert client.get(job["download_url"]).status_code == 200
