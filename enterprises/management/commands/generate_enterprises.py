@@ -72,10 +72,25 @@ def _month(text: str) -> tuple[int, int]:
 
 
 def _places(root: Jurisdiction) -> tuple[synthetic.Place, ...]:
-    """The root's towns and zones when it has towns; otherwise the root itself and its children."""
+    """A province's or city's enterprises are registered in the leaves of its subtree (its counties
+    and zones, or their towns), so a province run meets every county's own rules; a county's in its
+    towns and zones when it has towns, otherwise in itself and its children."""
     chain = {j.pk: j for j in Jurisdiction.objects.filter(key__in=[k for k in root.path.split("/") if k])}
     division = next((chain[pk].code for pk in sorted(chain, key=lambda pk: -chain[pk].depth) if chain[pk].code),
                     "000000")
-    children = list(root.children.order_by("path"))
-    nodes = children if any(c.level == JurisdictionLevel.TOWN for c in children) else [root, *children]
-    return tuple(synthetic.Place(id=j.pk, key=j.key, name=j.name, division=j.code or division) for j in nodes)
+    if root.level in (JurisdictionLevel.PROVINCE, JurisdictionLevel.CITY):
+        subtree = list(Jurisdiction.objects.filter(path__startswith=root.path).order_by("path"))
+        parents = {j.parent_id for j in subtree}
+        nodes = [j for j in subtree if j.pk not in parents] or [root]
+    else:
+        children = list(root.children.order_by("path"))
+        nodes = children if any(c.level == JurisdictionLevel.TOWN for c in children) else [root, *children]
+    # A zone has no code of its own: its credit codes carry its nearest coded ancestor's (one query).
+    keys = {root.key} | {k for j in nodes if not j.code for k in j.path.split("/") if k}
+    coded = dict(Jurisdiction.objects.filter(key__in=keys, code__isnull=False).values_list("key", "code"))
+
+    def division_of(place):
+        ancestors = [k for k in place.path.split("/") if k]
+        return place.code or next((coded[k] for k in reversed(ancestors) if coded.get(k)), division)
+
+    return tuple(synthetic.Place(id=j.pk, key=j.key, name=j.name, division=division_of(j)) for j in nodes)
