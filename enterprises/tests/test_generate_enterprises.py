@@ -217,8 +217,8 @@ def test_the_extras_are_written_with_the_enterprises(jurisdictions, departments)
 @pytest.mark.django_db
 def test_a_province_is_spread_over_the_leaves_of_its_subtree(jurisdictions, departments):
     call_command("generate_enterprises", jurisdiction="410000", size=60, seed=2, months=MONTHS, end=END, verbosity=0)
-    places = dict(Enterprise.objects.filter(jurisdiction__path__startswith="/410000/")
-                  .values_list("jurisdiction__key").annotate(n=models.Count("id")).values_list("jurisdiction__key", "n"))
+    places = dict(Enterprise.objects.filter(jurisdiction__path__startswith="/410000/").values_list("jurisdiction__key")
+                  .annotate(n=models.Count("id")).values_list("jurisdiction__key", "n"))
     assert set(places) == {"410402", "410482"}  # 新华区 and 汝州市: no enterprise at province or city level
     for enterprise in Enterprise.objects.filter(jurisdiction__path__startswith="/410000/"):
         assert enterprise.credit_code[2:8] == enterprise.jurisdiction.code and check(enterprise.credit_code)
