@@ -284,3 +284,20 @@ def test_staff_on_their_session_get_a_job_too(client, v1_world, all_personas, sm
     job = client.get(response.json()["url"]).json()
     assert job["status"] == "done" and job["rows_done"] == 2
     assert client.get(job["download_url"]).status_code == 200
+
+
+EXPORTABLE = sorted(basename for _prefix, viewset, basename in router.registry
+                    if hasattr(viewset, "list") and basename != "api-list-export")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_export_is_exactly_its_list_for_every_role(api, v1_world, persona):
+    client = api(persona)
+    for basename in EXPORTABLE:
+        listed = client.get(reverse(f"{basename}-list"))
+        exported = client.get(reverse(f"{basename}-export"))
+        if listed.status_code == 403:
+            assert exported.status_code == 403, (persona, basename)
+            continue
+        ids = _list_ids(client, reverse(f"{basename}-list"))
+        assert sorted(int(row["id"]) for row in _csv_rows(exported)) == sorted(ids), (persona, basename)
