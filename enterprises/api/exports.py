@@ -113,7 +113,7 @@ class ListExportMixin:
         resource = _resource_name(request)
         if queryset[:limit + 1].count() <= limit:
             return self._export_response(queryset, file_format, resource)
-        list_path = request.path[:-len("export/")]
+        list_path = request.path_info[:-len("export/")]
         query = request.query_params.copy()
         for name in list_exports.PAGING_PARAMS:
             query.pop(name, None)
@@ -145,7 +145,7 @@ class ListExportMixin:
 
 def _resource_name(request) -> str:
     """The list's route name without the api- prefix and -export suffix: a validated name for files."""
-    name = resolve(request.path).url_name or "list"
+    name = resolve(request.path_info).url_name or "list"
     return name.removeprefix("api-").removesuffix("-export")
 
 
