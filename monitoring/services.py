@@ -424,6 +424,17 @@ def aggregates_for(enterprises, year: int, month: int) -> dict[int, dict]:
                 reported_this_month=Count("id", filter=this_month & has_revenue),
                 before_sum=Sum("revenue", filter=before), before_months=Count("revenue", filter=before),
             ))
+    if connection.vendor == "postgresql":
+        # The same SQL, fetched by the cursor: psycopg2 already gives Decimal and int, and skipping
+        # Django's per-value converters (13 per enterprise) saves seconds at a province (issue 14).
+        sql, params = rows.query.sql_with_params()
+        names = [*rows.query.values_select, *rows.query.annotation_select]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        if fetched and len(fetched[0]) != len(names):
+            raise RuntimeError("aggregates_for: the query's columns are not the expected ones")
+        return {row[0]: dict(zip(names, row)) for row in fetched}
     return {row["enterprise_id"]: row for row in rows}
 
 
@@ -603,8 +614,35 @@ def _write(run, ids, findings, fresh=None, settings_=None, late=False):
     return dict(counts), to_create  # PostgreSQL and SQLite both return primary keys from bulk_create
 
 
+WARNING_COLUMNS = ("enterprise_id", "kind", "year", "month", "severity", "rule", "evidence", "status", "outcome",
+                   "run_id", "opened_at", "updated_at")
+
+
 def _insert_warnings(warnings, user, when):
-    EarlyWarning.objects.bulk_create(warnings, batch_size=2000)
+    """Insert new warnings and their history. On PostgreSQL one INSERT … SELECT FROM unnest(arrays)
+    per 20,000 warnings (Django's bulk_create spent most of a province's write preparing each value);
+    elsewhere (the SQLite demo) bulk_create."""
+    if connection.vendor != "postgresql":
+        EarlyWarning.objects.bulk_create(warnings, batch_size=2000)
+    else:
+        fields = {f.attname: f for f in EarlyWarning._meta.concrete_fields}
+        casts = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in WARNING_COLUMNS)
+        sql = (f"INSERT INTO {connection.ops.quote_name(EarlyWarning._meta.db_table)} "
+               f"({', '.join(connection.ops.quote_name(fields[c].column) for c in WARNING_COLUMNS)}) "
+               f"SELECT * FROM unnest({casts}) RETURNING id, enterprise_id, kind")
+        by_key = {(w.enterprise_id, w.kind): w for w in warnings}  # unique within a run's period
+        for start in range(0, len(warnings), 20_000):
+            part = warnings[start:start + 20_000]
+            for w in part:
+                w.updated_at = when
+            columns = [[json.dumps(w.evidence, ensure_ascii=False) if c == "evidence" else getattr(w, c)
+                        for w in part] for c in WARNING_COLUMNS]
+            with connection.cursor() as cursor:
+                cursor.execute(sql, columns)
+                for pk, enterprise_id, kind in cursor.fetchall():
+                    by_key[(enterprise_id, kind)].pk = pk
+        for w in warnings:
+            w._state.adding, w._state.db = False, "default"
     history_insert_select(EarlyWarning, [w.pk for w in warnings], history_type="+", user=user, when=when)
 
 
