@@ -161,3 +161,19 @@ def table(results: list[Result]) -> str:
              for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def bench_user(username: str, role: str, root):
+    """The benchmark's own account of `role` in `root` (created once, moved there if needed); it
+    has no usable password, so it never opens a real login."""
+    from enterprises.models import User
+
+    user, created = User.objects.get_or_create(username=username, defaults={
+        "role": role, "jurisdiction": root, "first_name": "基准测试"})
+    if user.jurisdiction_id != root.pk or user.role != role:
+        user.role, user.jurisdiction = role, root
+        user.save(update_fields=["role", "jurisdiction"])
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

@@ -34,12 +34,7 @@ BENCH_CLERK = "bench_clerk"
 
 
 def clerk(root: Jurisdiction) -> User:
-    user, _created = User.objects.get_or_create(username=BENCH_CLERK, defaults={
-        "role": Role.CENTER_STAFF, "jurisdiction": root, "first_name": "基准测试"})
-    if user.jurisdiction_id != root.pk or user.role != Role.CENTER_STAFF:
-        user.role, user.jurisdiction = Role.CENTER_STAFF, root
-        user.save(update_fields=["role", "jurisdiction"])
-    return user
+    return benchmark.bench_user(BENCH_CLERK, Role.CENTER_STAFF, root)
 
 
 def _subtree_ids(root):

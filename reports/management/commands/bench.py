@@ -125,15 +125,7 @@ def _quiet(*names):
 
 
 def _leader(root: Jurisdiction) -> User:
-    user, created = User.objects.get_or_create(username=BENCH_USER, defaults={
-        "role": Role.LEADER, "jurisdiction": root, "first_name": "基准测试"})
-    if user.jurisdiction_id != root.pk or user.role != Role.LEADER:
-        user.role, user.jurisdiction = Role.LEADER, root
-        user.save(update_fields=["role", "jurisdiction"])
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+    return benchmark.bench_user(BENCH_USER, Role.LEADER, root)
 
 
 def _get(client: Client, url: str, pdf: bool = False):

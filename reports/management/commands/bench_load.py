@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from enterprises import tokens
-from enterprises.models import ApiToken, Enterprise, Jurisdiction, Role, TokenScope, User
+from enterprises.models import ApiToken, Enterprise, Jurisdiction, Role, TokenScope
 from reports import benchmark
 from reports.scale_bench import clerk
 
@@ -49,11 +49,7 @@ class Command(BaseCommand):
         low, high = scope.values_list("pk", flat=True).first(), scope.values_list("pk", flat=True).last()
         if low is None:
             raise CommandError("该区域没有企业，请先运行 generate_enterprises")
-        client, _created = User.objects.get_or_create(username=BENCH_CLIENT, defaults={
-            "role": Role.API_CLIENT, "jurisdiction": root})
-        if client.jurisdiction_id != root.pk:
-            client.jurisdiction = root
-            client.save(update_fields=["jurisdiction"])
+        client = benchmark.bench_user(BENCH_CLIENT, Role.API_CLIENT, root)
         ApiToken.objects.filter(user=client).delete()
         _token, key = tokens.token_create(user=clerk(root), client=client, name="bench", scope=TokenScope.READ, days=1)
         port = _free_port()
@@ -71,12 +67,16 @@ class Command(BaseCommand):
                             "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix),
                             "--only-summary", "--loglevel", "WARNING"],
                            env={**env, "BENCH_TOKEN": key, "BENCH_MIN_ID": str(low), "BENCH_MAX_ID": str(high)},
-                           check=False, timeout=seconds + 120)
+                           check=False, timeout=seconds + 120)  # failed requests make locust exit 1: still read
         finally:
             server.terminate()
             server.wait(timeout=30)
             ApiToken.objects.filter(user=client).delete()
-        rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
+        stats = Path(f"{prefix}_stats.csv")
+        if not stats.exists():
+            raise CommandError("locust 未写出统计结果（见上方输出）")
+        with stats.open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
         summary = [_row(r) for r in rows]
         total = next((r for r in summary if r["name"] == "Aggregated"), None)
         if total is None or not total["requests"]:
