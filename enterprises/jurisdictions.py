@@ -18,8 +18,10 @@ from pathlib import Path
 
 import yaml
 from django.db import connection, transaction
+from django.db.models import Count
 
-from .models import Department, DepartmentName, Jurisdiction, JurisdictionLevel
+from .domain import parts
+from .models import Department, DepartmentName, Enterprise, Jurisdiction, JurisdictionLevel
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "jurisdictions.yaml"
 CODE = re.compile(r"^\d{6}$")
@@ -276,3 +278,12 @@ def _differs(obj, name: str, value) -> bool:
     if field.is_relation:  # by id, so checking an unchanged row costs no query
         return getattr(obj, field.attname) != (value.pk if value is not None else None)
     return getattr(obj, name) != value
+
+
+def subtree_parts(root: Jurisdiction, max_enterprises: int) -> list[parts.Part]:
+    """`root`'s enterprises cut into parts of neighbouring jurisdictions (enterprises.domain.parts),
+    from one grouped count."""
+    counts = (Enterprise.objects.filter(jurisdiction__path__startswith=root.path)
+              .values("jurisdiction_id", "jurisdiction__path").annotate(n=Count("pk"))
+              .order_by("jurisdiction__path").values_list("jurisdiction_id", "n"))
+    return parts.pack(list(counts), max_enterprises)

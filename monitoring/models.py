@@ -87,6 +87,8 @@ class CheckRun(models.Model):
         GAVE_UP_WORKER_LOST = "gave_up_worker_lost", _(
             "工作进程多次中断，已达运行次数上限，不再自动重试；请检查工作进程后重新发起检查")
         GAVE_UP_TRANSIENT = "gave_up_transient", _("多次遇到暂时性数据库错误，已达运行次数上限，不再自动重试")
+        IN_PARTS = "in_parts", _("企业较多，已按区县分为多个部分，由工作进程并行检查")
+        PART_FAILED = "part_failed", _("部分区县的检查失败，详见错误")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING, Status.REQUEUED)
 
@@ -110,6 +112,13 @@ class CheckRun(models.Model):
     note = models.CharField(_("运行说明"), max_length=30, choices=Note.choices, blank=True,
                             help_text=_("最近一次中断、重新排队或放弃的原因"))
     error = models.TextField(_("错误"), blank=True)
+    # A run over many enterprises is split into parts (services.monthly_check_run): each part is a
+    # run of its own, with its parent and the jurisdictions it covers; the parent finishes when
+    # its last part does. Pages and the API list parents only.
+    parent = models.ForeignKey("self", verbose_name=_("所属检查"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="parts")
+    scope = models.JSONField(_("检查范围"), default=list, blank=True,
+                             help_text=_("部分检查覆盖的区域编号；为空表示整个区域"))
 
     class Meta:
         verbose_name = _("检查运行记录")
@@ -117,7 +126,8 @@ class CheckRun(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "year", "month"],
-                                    condition=models.Q(status__in=["queued", "running", "requeued"]),
+                                    condition=models.Q(status__in=["queued", "running", "requeued"],
+                                                       parent__isnull=True),
                                     name="checkrun_one_active_per_period"),
         ]
 

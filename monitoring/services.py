@@ -14,12 +14,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from enterprises import access
+from enterprises import access, jurisdictions
 from enterprises.bulk_history import history_insert_select
 from enterprises import selectors as registry_selectors
 from enterprises.domain import formatting, reporting
@@ -52,8 +53,10 @@ RUN_STALE_AFTER = timedelta(minutes=3)     # running without a heartbeat this lo
 RUN_RESEND_AFTER = timedelta(minutes=15)   # queued this long without being picked up: send the message again
 RUN_RETRY_COUNTDOWN = 30                   # seconds before a run re-queued after a transient error is retried
 TRANSIENT_ERRORS = (IntegrityError, OperationalError)
-_RUN_LOCK = 0x58534701                     # PostgreSQL advisory-lock namespaces ("XSG" 1 and 2)
-_MONTH_LOCK = 0x58534702
+_RUN_LOCK = 0x58534701                     # PostgreSQL advisory-lock namespace ("XSG" 1)
+# A run over more enterprises than this is split into parts that workers check in parallel, each part
+# at most this many enterprises (one jurisdiction is never split); settings.CHECK_PART_ENTERPRISES.
+CHECK_PART_ENTERPRISES = 20_000
 AUTO_CLOSED = "auto_closed"                # history_change_reason of a warning the monthly check closed
 
 
@@ -151,12 +154,22 @@ class RunRetry(Exception):
 
 def _active_run(jurisdiction, year, month):
     return (CheckRun.objects.select_related("jurisdiction")
-            .filter(jurisdiction=jurisdiction, year=year, month=month, status__in=CheckRun.ACTIVE).first())
+            .filter(jurisdiction=jurisdiction, year=year, month=month, status__in=CheckRun.ACTIVE,
+                    parent__isnull=True).first())
 
 
 def _dispatch(run_id: int):
     from .tasks import monthly_check_task
     monthly_check_task.delay(run_id)
+
+
+def _dispatch_parts(run_ids: list[int], today: date):
+    """The parts of a run as one Celery group: each worker free takes the next part. They judge
+    lateness on the parent's day, whenever a worker gets to them."""
+    from config.celery_app import send_group
+
+    from .tasks import monthly_check_task
+    send_group(monthly_check_task.si(run_id, today.isoformat()) for run_id in run_ids)
 
 
 def monthly_check_request(*, user, jurisdiction: Jurisdiction, year: int, month: int) -> tuple[CheckRun, bool]:
@@ -231,13 +244,19 @@ def _executor_gone(run) -> bool:
         return cursor.fetchone()[0]
 
 
-def _lock_month(year: int, month: int):
-    """Serialise the warning writes of one month (a province run and a county run of the same
-    month upsert the same warnings): the second waits for the first to commit, then sees its
-    rows and updates them instead of inserting them again."""
+def _lock_period(year: int, month: int, jurisdiction_ids):
+    """Serialise the warning writes of one month per jurisdiction (a province run and a county run
+    of the same month upsert the same warnings): the second waits for the first to commit, then
+    sees its rows and updates them instead of inserting them again. Locks per jurisdiction, not
+    per month, so the parts of a province's run (disjoint jurisdictions) write side by side; taken
+    in ascending order, so two runs over overlapping jurisdictions cannot deadlock. The 64-bit key
+    space of advisory locks is apart from the two-key one of the run locks."""
     if connection.vendor == "postgresql":
+        period = year * 100 + month
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_MONTH_LOCK, year * 100 + month])
+            cursor.execute("SELECT count(pg_advisory_xact_lock((%s::bigint << 32) | j)) "
+                           "FROM (SELECT DISTINCT j FROM unnest(%s::int[]) AS j ORDER BY j) AS ordered",
+                           [period, sorted(jurisdiction_ids)])
 
 
 def _fenced(run_id: int, token: str):
@@ -246,8 +265,13 @@ def _fenced(run_id: int, token: str):
 
 
 def _heartbeat(run, token, **fields):
-    if not _fenced(run.pk, token).update(heartbeat_at=timezone.now(), **fields):
+    now = timezone.now()
+    if not _fenced(run.pk, token).update(heartbeat_at=now, **fields):
         raise RunSuperseded(run.pk)
+    if run.parent_id:  # the parent's progress is its parts' progress
+        processed = CheckRun.objects.filter(parent=run.parent_id).values("parent").annotate(n=Sum("processed"))
+        CheckRun.objects.filter(pk=run.parent_id, status=CheckRun.Status.RUNNING).update(
+            heartbeat_at=now, processed=Coalesce(Subquery(processed.values("n")), 0))
 
 
 def _claim(run_id: int):
@@ -261,8 +285,9 @@ def _claim(run_id: int):
     with transaction.atomic():
         run = (CheckRun.objects.select_for_update(of=("self",)).select_related("jurisdiction", "requested_by")
                .filter(pk=run_id).first())
-        if run is None or run.status not in CheckRun.ACTIVE or not _try_lock_run(run):
-            return None
+        if run is None or run.status not in CheckRun.ACTIVE or run.note == CheckRun.Note.IN_PARTS \
+                or not _try_lock_run(run):
+            return None  # (a run split into parts, noted so with them, is finished by its parts)
         try:
             fields = {}
             if run.status == CheckRun.Status.RUNNING:
@@ -270,6 +295,7 @@ def _claim(run_id: int):
                     CheckRun.objects.filter(pk=run_id).update(status=CheckRun.Status.FAILED, finished_at=now,
                                                               note=CheckRun.Note.GAVE_UP_WORKER_LOST)
                     _unlock_run(run_id)
+                    transaction.on_commit(partial(_settle_parent, run.parent_id))
                     return None
                 fields["note"] = CheckRun.Note.TAKEN_OVER
             token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
@@ -294,6 +320,7 @@ def _requeue_after_transient_error(run, token, error):
         return
     _fenced(run.pk, token).update(status=CheckRun.Status.FAILED, finished_at=timezone.now(),
                                   note=CheckRun.Note.GAVE_UP_TRANSIENT, error=repr(error))
+    _settle_parent(run.parent_id)
     raise error
 
 
@@ -317,6 +344,14 @@ def monthly_check_run(*, run_id: int, today: date | None = None) -> CheckRun:
          fire, marks the run finished and queues the e-mails for after the commit;
       6. on a transient database error (a conflict, a dropped connection) the run is re-queued
          and RunRetry raised for the task to retry it; on any other error it is marked failed.
+
+    A run over more than CHECK_PART_ENTERPRISES enterprises is not checked in one piece: step 2
+    becomes splitting it into parts (_split_into_parts, neighbouring jurisdictions, one county
+    never split), each a run of its own sent to the workers as one Celery group, so N workers
+    share a province and each holds one part's rows in memory, not the province's. Every part
+    goes through the steps above on its own (claim, heartbeat, retries, the reaper) and, when it
+    ends, settles the parent (_settle_parent): the last one marks it finished with the summed
+    counts, or failed, naming the jurisdictions whose part failed.
     """
     today = today or timezone.localdate()
     claimed = _claim(run_id)
@@ -324,19 +359,81 @@ def monthly_check_run(*, run_id: int, today: date | None = None) -> CheckRun:
         return CheckRun.objects.select_related("jurisdiction").get(pk=run_id)
     run, token = claimed
     try:
-        _check(run, today, token)
+        if run.parent_id is not None or not _split_into_parts(run, token, today):
+            _check(run, today, token)
     except RunSuperseded:
         logger.warning("check run %s: this worker's claim was superseded; its results were discarded", run_id)
     except TRANSIENT_ERRORS as error:
         _requeue_after_transient_error(run, token, error)
     except Exception as error:
-        _fenced(run_id, token).update(status=CheckRun.Status.FAILED, finished_at=timezone.now(),
-                                      error=repr(error))
+        if _fenced(run_id, token).update(status=CheckRun.Status.FAILED, finished_at=timezone.now(),
+                                         error=repr(error)):
+            _settle_parent(run.parent_id)
         raise
     finally:
         _unlock_run(run_id)
     run.refresh_from_db()
     return run
+
+
+def _part_size() -> int:
+    return getattr(settings, "CHECK_PART_ENTERPRISES", CHECK_PART_ENTERPRISES)
+
+
+def _split_into_parts(run: CheckRun, token: str, today: date) -> bool:
+    """Split a large run into parts and queue them (see monthly_check_run); False when one part
+    would do. The parts are created, and the run marked as split, in one transaction."""
+    plan = jurisdictions.subtree_parts(run.jurisdiction, _part_size())
+    if len(plan) < 2:
+        return False
+    with transaction.atomic():
+        if not _fenced(run.pk, token).select_for_update().exists():
+            raise RunSuperseded(run.pk)
+        now = timezone.now()
+        parts = CheckRun.objects.bulk_create([
+            CheckRun(parent=run, jurisdiction_id=run.jurisdiction_id, year=run.year, month=run.month,
+                     requested_by_id=run.requested_by_id, scope=list(part.jurisdiction_ids),
+                     total=part.enterprises, heartbeat_at=now) for part in plan])
+        _fenced(run.pk, token).update(total=sum(part.enterprises for part in plan), processed=0, heartbeat_at=now,
+                                      note=CheckRun.Note.IN_PARTS)
+        transaction.on_commit(partial(_dispatch_parts, [part.pk for part in parts], today))
+    return True
+
+
+def _settle_parent(parent_id: int | None):
+    """After a part ends: when none of the parent's parts is active any more, the parent is
+    finished with their summed counts, or failed with the errors of the parts that failed.
+    Under the parent row's lock, so of two parts ending together exactly one settles it."""
+    if parent_id is None:
+        return
+    with transaction.atomic():
+        parent = CheckRun.objects.select_for_update().filter(pk=parent_id, status=CheckRun.Status.RUNNING).first()
+        if parent is None:
+            return
+        parts = list(parent.parts.order_by("pk").values_list("status", "processed", "counts", "error", "scope"))
+        processed = sum(p[1] for p in parts)
+        now = timezone.now()
+        if any(status in CheckRun.ACTIVE for status, *_rest in parts):
+            CheckRun.objects.filter(pk=parent_id).update(processed=processed, heartbeat_at=now)
+            return
+        counts: dict[str, int] = defaultdict(int)
+        for _status, _processed, part_counts, _error, _scope in parts:
+            for key, value in (part_counts or {}).items():
+                counts[key] += value
+        failed = [(error, scope) for status, _processed, _counts, error, scope in parts
+                  if status == CheckRun.Status.FAILED]
+        if not failed:
+            CheckRun.objects.filter(pk=parent_id).update(status=CheckRun.Status.FINISHED, finished_at=now,
+                                                         heartbeat_at=now, processed=processed, counts=dict(counts))
+            return
+        names = dict(Jurisdiction.objects.filter(pk__in={j for _e, scope in failed for j in scope})
+                     .values_list("pk", "name"))
+        error = "\n".join(_("%(jurisdictions)s：%(error)s") % {
+            "jurisdictions": "、".join(names.get(j, str(j)) for j in scope), "error": error or _("检查失败")}
+            for error, scope in failed)
+        CheckRun.objects.filter(pk=parent_id).update(status=CheckRun.Status.FAILED, finished_at=now, heartbeat_at=now,
+                                                     processed=processed, counts=dict(counts),
+                                                     note=CheckRun.Note.PART_FAILED, error=error)
 
 
 def _silent_since(cut):
@@ -362,7 +459,9 @@ def check_runs_reap(*, now=None) -> dict[str, list[int]]:
     """
     now = now or timezone.now()
     outcome = {"requeued": [], "failed": [], "resent": []}
-    stale = CheckRun.objects.filter(_silent_since(now - RUN_STALE_AFTER), status=CheckRun.Status.RUNNING)
+    split = Exists(CheckRun.objects.filter(parent=OuterRef("pk")))
+    stale = (CheckRun.objects.filter(_silent_since(now - RUN_STALE_AFTER), status=CheckRun.Status.RUNNING)
+             .filter(~split))  # a run split into parts lives by its parts
     for run_id in list(stale.values_list("pk", flat=True)):
         with transaction.atomic():
             run = stale.select_for_update(skip_locked=True).filter(pk=run_id).first()
@@ -371,6 +470,7 @@ def check_runs_reap(*, now=None) -> dict[str, list[int]]:
             if run.attempts >= RUN_MAX_ATTEMPTS:
                 CheckRun.objects.filter(pk=run.pk).update(status=CheckRun.Status.FAILED, finished_at=now,
                                                           note=CheckRun.Note.GAVE_UP_WORKER_LOST)
+                transaction.on_commit(partial(_settle_parent, run.parent_id))
                 outcome["failed"].append(run.pk)
             else:
                 CheckRun.objects.filter(pk=run.pk).update(status=CheckRun.Status.REQUEUED, heartbeat_at=now,
@@ -383,6 +483,12 @@ def check_runs_reap(*, now=None) -> dict[str, list[int]]:
         if waiting.filter(pk=run_id).update(heartbeat_at=now):
             _dispatch(run_id)
             outcome["resent"].append(run_id)
+    # A split run whose parts have all ended but which no part settled (a part given up by a
+    # path that could not reach its parent): settled here.
+    for parent_id in CheckRun.objects.filter(split, status=CheckRun.Status.RUNNING).exclude(
+            Exists(CheckRun.objects.filter(parent=OuterRef("pk"), status__in=CheckRun.ACTIVE))
+    ).values_list("pk", flat=True):
+        _settle_parent(parent_id)
     if any(outcome.values()):
         logger.warning("check runs reaped: %s", outcome)
     return outcome
@@ -465,7 +571,8 @@ def _check(run: CheckRun, today: date, token: str) -> dict:
     # The subtree as a list of jurisdiction ids: PostgreSQL estimates `jurisdiction_id IN (…)` well,
     # where a path LIKE inside the queries below made it expect one enterprise and walk an index per
     # enterprise (issue 14: 2.5× on the aggregate at 50,000 enterprises).
-    subtree = list(Jurisdiction.objects.filter(path__startswith=run.jurisdiction.path).values_list("pk", flat=True))
+    subtree = run.scope or list(Jurisdiction.objects.filter(path__startswith=run.jurisdiction.path)
+                                .values_list("pk", flat=True))
     enterprises = Enterprise.objects.filter(jurisdiction_id__in=subtree)
     ids = enterprises.values("pk")
     people = list(enterprises.values_list("pk", "is_in_scale", "category", "jurisdiction__path").order_by("pk"))
@@ -509,12 +616,13 @@ def _check(run: CheckRun, today: date, token: str) -> dict:
                  "current_pool": current_pool.get(suggestion.enterprise_id)})
     _heartbeat(run, token, processed=len(people))
     with transaction.atomic():
-        _lock_month(run.year, run.month)
+        _lock_period(run.year, run.month, subtree)
         if not _fenced(run.pk, token).select_for_update().exists():
             raise RunSuperseded(run.pk)
         counts, created = _write(run, ids, findings, fresh, settings_, late)
         _fenced(run.pk, token).update(status=CheckRun.Status.FINISHED, finished_at=timezone.now(),
-                                      heartbeat_at=timezone.now(), counts=counts)
+                                      heartbeat_at=timezone.now(), counts=counts, processed=len(people))
+        _settle_parent(run.parent_id)
         # The e-mails are their own task (monitoring.tasks.notify_new_warnings_task): the run is
         # finished when its warnings are written, not when the mail server has answered.
         created_ids = [w.pk for w in created]

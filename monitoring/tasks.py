@@ -11,6 +11,8 @@ nothing. The visibility timeout must stay above the task's hard time limit, or
 a healthy long run would be handed to a second worker (it would do nothing, but
 the broker would keep redelivering it); monitoring/apps.py checks it.
 """
+from datetime import date
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
@@ -24,13 +26,14 @@ CHECK_TIME_LIMIT = 30 * 60
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=services.RUN_MAX_ATTEMPTS,
              time_limit=CHECK_TIME_LIMIT, soft_time_limit=CHECK_TIME_LIMIT - 5 * 60)
-def monthly_check_task(self, run_id: int) -> dict:
+def monthly_check_task(self, run_id: int, today: str | None = None) -> dict:
     """Run the check; a transient database error (a conflict, a dropped connection) re-queues the
     run and retries it after a pause, up to the run's attempt limit. If the database was too far
     gone even to record that, the retry finds the run still marked running with its lock released
-    (the session ended) and takes it over; failing that, the reaper re-queues it."""
+    (the session ended) and takes it over; failing that, the reaper re-queues it. `today` (ISO
+    date) is given to the parts of a split run: the day their parent was run on."""
     try:
-        return services.monthly_check_run(run_id=run_id).counts
+        return services.monthly_check_run(run_id=run_id, today=date.fromisoformat(today) if today else None).counts
     except services.RunRetry as retry:
         raise self.retry(exc=retry.error, countdown=retry.countdown)
     except (OperationalError, InterfaceError) as error:

@@ -208,7 +208,8 @@ def assistance_create(request, pk):
 
 @login_required
 def run_list(request):
-    runs = CheckRun.objects.filter(jurisdiction__in=access.jurisdictions_visible_to(request.user)).select_related(
+    runs = CheckRun.objects.filter(jurisdiction__in=access.jurisdictions_visible_to(request.user),
+                                parent__isnull=True).select_related(
         "jurisdiction", "requested_by")[:50]
     active = any(r.is_active for r in runs)
     return render(request, "monitoring/run_list.html", {"runs": runs, "refresh": active,
