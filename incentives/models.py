@@ -50,6 +50,12 @@ class EntitlementBatch(models.Model):
     enterprises = models.PositiveIntegerField(_("企业数"), default=0)
     counts = models.JSONField(_("结果统计"), default=dict, blank=True)
     error = models.TextField(_("错误"), blank=True)
+    # A batch over many enterprises is split into parts (services.entitlement_batch_run), each a batch
+    # of its own with its parent and the jurisdictions it covers; pages and the API list parents only.
+    parent = models.ForeignKey("self", verbose_name=_("所属批次"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="parts")
+    scope = models.JSONField(_("计算范围"), default=list, blank=True,
+                             help_text=_("部分批次覆盖的区域编号；为空表示整个区域"))
 
     class Meta:
         verbose_name = _("免申即享批次")

@@ -146,7 +146,8 @@ def with_facts_pending(entitlements: QuerySet) -> QuerySet:
     changed_at = OuterRef("enterprise__facts_changed_at")
     place = ExpressionWrapper(OuterRef("enterprise__jurisdiction__path"), output_field=CharField())
     batch_since = (EntitlementBatch.objects
-                   .filter(status=EntitlementBatch.Status.FINISHED, year=OuterRef("year"), started_at__gte=changed_at)
+                   .filter(status=EntitlementBatch.Status.FINISHED, year=OuterRef("year"), started_at__gte=changed_at,
+                           parent__isnull=True)  # (a part covers only its own counties)
                    .filter(StartsWith(place, F("jurisdiction__path"))))
     return entitlements.annotate(facts_pending=Case(
         When(Q(enterprise__facts_changed_at__gt=F("computed_at")) & ~Exists(batch_since), then=Value(True)),

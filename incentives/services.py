@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from enterprises import access
+from enterprises import access, jurisdictions
 from enterprises.bulk_history import history_insert_select
 from enterprises.models import Enterprise, Jurisdiction, Role
 from policies import engine
@@ -65,6 +66,13 @@ def entitlement_batch_request(*, user, jurisdiction: Jurisdiction, year: int) ->
 def entitlement_batch_run(*, batch_id: int) -> EntitlementBatch:
     """Compute every enterprise of the batch's jurisdiction and write the ledger.
 
+    A batch over more than BATCH_PART_ENTERPRISES enterprises is split into parts (neighbouring
+    jurisdictions, one county never split; enterprises.jurisdictions.subtree_parts), each a batch
+    of its own sent to the workers as one Celery group: N workers share a province, and each holds
+    one part's facts in memory. Each part is atomic and idempotent on its own; when the last one
+    ends, the parent is finished with their summed counts, or failed naming the jurisdictions whose
+    part failed (their ledgers untouched; running the batch again completes them).
+
     Steps:
       1. mark the batch running (a re-delivered task simply runs again: the writes are idempotent);
       2. build facts for all enterprises with a fixed number of queries;
@@ -76,6 +84,11 @@ def entitlement_batch_run(*, batch_id: int) -> EntitlementBatch:
       5. record counts, or the error.
     """
     batch = EntitlementBatch.objects.select_related("jurisdiction").get(pk=batch_id)
+    if batch.parts.exists():  # a redelivered message for a batch already split: its parts do the work
+        return batch
+    if batch.parent_id is None and _split_into_parts(batch):
+        batch.refresh_from_db()
+        return batch
     EntitlementBatch.objects.filter(pk=batch_id).update(status=EntitlementBatch.Status.RUNNING,
                                                         started_at=timezone.now(), error="")
     try:
@@ -84,11 +97,72 @@ def entitlement_batch_run(*, batch_id: int) -> EntitlementBatch:
     except Exception as error:
         EntitlementBatch.objects.filter(pk=batch_id).update(status=EntitlementBatch.Status.FAILED,
                                                             finished_at=timezone.now(), error=repr(error))
+        _settle_parent(batch.parent_id)
         raise
     EntitlementBatch.objects.filter(pk=batch_id).update(status=EntitlementBatch.Status.FINISHED, counts=counts,
                                                         enterprises=enterprises, finished_at=timezone.now())
+    _settle_parent(batch.parent_id)
     batch.refresh_from_db()
     return batch
+
+
+BATCH_PART_ENTERPRISES = 20_000  # settings.BATCH_PART_ENTERPRISES overrides it
+
+
+def _part_size() -> int:
+    return getattr(settings, "BATCH_PART_ENTERPRISES", BATCH_PART_ENTERPRISES)
+
+
+def _split_into_parts(batch: EntitlementBatch) -> bool:
+    """Create the parts of a large batch and send them once created; False when one part would do."""
+    plan = jurisdictions.subtree_parts(batch.jurisdiction, _part_size())
+    if len(plan) < 2:
+        return False
+    from config.celery_app import send_group
+
+    from .tasks import entitlement_batch_task
+
+    with transaction.atomic():
+        now = timezone.now()
+        parts = EntitlementBatch.objects.bulk_create([
+            EntitlementBatch(parent=batch, jurisdiction_id=batch.jurisdiction_id, year=batch.year,
+                             requested_by_id=batch.requested_by_id, scope=list(part.jurisdiction_ids),
+                             enterprises=part.enterprises) for part in plan])
+        EntitlementBatch.objects.filter(pk=batch.pk).update(status=EntitlementBatch.Status.RUNNING, started_at=now,
+                                                            error="", enterprises=sum(p.enterprises for p in plan))
+        ids = [part.pk for part in parts]
+        transaction.on_commit(lambda: send_group(entitlement_batch_task.si(pk) for pk in ids))
+    return True
+
+
+def _settle_parent(parent_id: int | None):
+    """After a part ends: once none is queued or running, the parent is finished (counts summed) or
+    failed (naming the jurisdictions of the parts that failed). Under the parent row's lock, so of
+    two parts ending together exactly one settles it."""
+    if parent_id is None:
+        return
+    with transaction.atomic():
+        parent = (EntitlementBatch.objects.select_for_update()
+                  .filter(pk=parent_id, status=EntitlementBatch.Status.RUNNING).first())
+        if parent is None:
+            return
+        parts = list(parent.parts.order_by("pk").values_list("status", "counts", "error", "scope"))
+        if any(status in (EntitlementBatch.Status.QUEUED, EntitlementBatch.Status.RUNNING) for status, *_ in parts):
+            return
+        counts: dict[str, int] = defaultdict(int)
+        for _status, part_counts, _error, _scope in parts:
+            for key, value in (part_counts or {}).items():
+                counts[key] += value
+        failed = [(error, scope) for status, _counts, error, scope in parts if status == EntitlementBatch.Status.FAILED]
+        fields = {"status": EntitlementBatch.Status.FINISHED, "finished_at": timezone.now(), "counts": dict(counts)}
+        if failed:
+            names = dict(Jurisdiction.objects.filter(pk__in={j for _e, scope in failed for j in scope})
+                         .values_list("pk", "name"))
+            fields["status"] = EntitlementBatch.Status.FAILED
+            fields["error"] = "\n".join(_("%(jurisdictions)s：%(error)s") % {
+                "jurisdictions": "、".join(names.get(j, str(j)) for j in scope), "error": error or _("计算失败")}
+                for error, scope in failed)
+        EntitlementBatch.objects.filter(pk=parent_id).update(**fields)
 
 
 def _recorded(decision: engine.Decision) -> dict:
@@ -119,7 +193,8 @@ def _compute_and_write(batch: EntitlementBatch):
     versions = inputs.versions()
     # The subtree as jurisdiction ids: PostgreSQL estimates `IN (…)` well where a path LIKE made it
     # expect one enterprise (issue 14, as in the monthly check).
-    subtree = list(Jurisdiction.objects.filter(path__startswith=batch.jurisdiction.path).values_list("pk", flat=True))
+    subtree = batch.scope or list(Jurisdiction.objects.filter(path__startswith=batch.jurisdiction.path)
+                                  .values_list("pk", flat=True))
     enterprises = Enterprise.objects.filter(jurisdiction_id__in=subtree)
     facts = enterprise_facts(enterprises, [year])
     rule_ids = dict(IncentiveRule.objects.values_list("key", "pk"))

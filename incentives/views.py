@@ -125,7 +125,8 @@ def ledger(request):
         "can_export": can_export(request.user), "export_year": export_year,
         "batch_form": BatchForm(user=request.user, initial={"year": timezone.localdate().year - 1}),
         "batches": EntitlementBatch.objects.filter(
-            jurisdiction__in=access.jurisdictions_visible_to(request.user)).select_related("jurisdiction")[:10],
+            jurisdiction__in=access.jurisdictions_visible_to(request.user), parent__isnull=True,
+        ).select_related("jurisdiction")[:10],
     })
 
 

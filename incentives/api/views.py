@@ -138,5 +138,6 @@ class EntitlementBatchViewSet(ListExportMixin, viewsets.ReadOnlyModelViewSet):
         return access.can_read_job_runs(user)
 
     def get_queryset(self):
-        return (EntitlementBatch.objects.filter(jurisdiction__in=access.jurisdictions_visible_to(self.request.user))
+        return (EntitlementBatch.objects.filter(jurisdiction__in=access.jurisdictions_visible_to(self.request.user),
+                                                parent__isnull=True)
                 .select_related("jurisdiction").order_by("-id"))
