@@ -9,14 +9,21 @@ The check's e-mails are their own task in production; here they are captured and
 """
 import base64
 import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from enterprises import jurisdictions
 from enterprises.models import Enterprise, Jurisdiction, MonthlyFigure, Role, User
 from incentives import services as incentive_services
 from incentives.models import EntitlementBatch
@@ -35,6 +42,64 @@ BENCH_CLERK = "bench_clerk"
 
 def clerk(root: Jurisdiction) -> User:
     return benchmark.bench_user(BENCH_CLERK, Role.CENTER_STAFF, root)
+
+
+@contextmanager
+def celery_workers(concurrency: int):
+    """A Celery worker with `concurrency` processes on this settings' broker (Redis, loopback), for the
+    duration of the block; this process sends it tasks (not eager) meanwhile. The queue is purged
+    first, so nothing left over from another run is in the way."""
+    from config.celery_app import app
+
+    if not settings.REDIS_URL:
+        raise RuntimeError("celery_workers needs REDIS_URL (a broker the worker can share)")
+    app.control.purge()
+    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false",
+           "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", f"--concurrency={concurrency}",
+         "--pool=prefork", "--without-gossip", "--without-mingle", "--loglevel=WARNING",
+         f"--hostname=bench{concurrency}@%h"], env=env, cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    eager = app.conf.task_always_eager
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[f"bench{concurrency}@{os.uname().nodename}"], timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start")
+        app.conf.task_always_eager = False
+        yield
+    finally:
+        app.conf.task_always_eager = eager
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def _wait_for(job, active, finished):
+    deadline = time.monotonic() + 30 * 60
+    while True:
+        job.refresh_from_db(fields=["status", "error"])
+        if job.status not in active:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{job} did not finish within 30 minutes")
+        time.sleep(0.05)
+    if job.status != finished:
+        raise RuntimeError(f"{job}: {job.status}: {job.error}")
+
+
+def check_on_workers(root, year, month):
+    """The monthly check as production runs it: requested, then split and checked by whatever
+    workers are running (celery_workers); returns once the run has finished."""
+    run, _created = check_services.monthly_check_request(user=None, jurisdiction=root, year=year, month=month)
+    _wait_for(run, CheckRun.ACTIVE, CheckRun.Status.FINISHED)
+
+
+def batch_on_workers(root, year, user):
+    """The 免申即享 batch as production runs it (requested, split, computed by the workers)."""
+    batch = incentive_services.entitlement_batch_request(user=user, jurisdiction=root, year=year)
+    _wait_for(batch, (EntitlementBatch.Status.QUEUED, EntitlementBatch.Status.RUNNING),
+              EntitlementBatch.Status.FINISHED)
 
 
 def _subtree_ids(root):
@@ -106,7 +171,7 @@ def _get(client, url):
     return response
 
 
-def jobs(root, year, month, enterprises: int):
+def jobs(root, year, month, enterprises: int, workers: bool = True):
     """The province-scale jobs, and a function giving the ratios after they ran."""
     user = clerk(root)
     client = Client()
@@ -114,30 +179,55 @@ def jobs(root, year, month, enterprises: int):
     captured = {}
     state = {}
 
-    def fresh_run():
+    def no_warnings():
         EarlyWarning.objects.filter(enterprise__jurisdiction__in=_subtree_ids(root), year=year, month=month).delete()
+        CheckRun.objects.filter(jurisdiction=root, year=year, month=month, status__in=CheckRun.ACTIVE).update(
+            status=CheckRun.Status.FAILED, error="benchmark: left over")
+
+    def fresh_run():
+        no_warnings()
         state["run"] = CheckRun.objects.create(jurisdiction=root, year=year, month=month)
 
-    def check():
-        original = check_services._queue_notifications
-        check_services._queue_notifications = lambda ids: captured.__setitem__("ids", ids)
-        try:
-            run = check_services.monthly_check_run(run_id=state["run"].pk)
-        finally:
-            check_services._queue_notifications = original
-        if run.status != CheckRun.Status.FINISHED:
-            raise RuntimeError(f"check {run.status}: {run.error}")
+    def check_in(part_size):
+        def check():
+            captured["ids"] = []
+            original = check_services._queue_notifications
+            check_services._queue_notifications = lambda ids: captured["ids"].extend(ids)
+            try:
+                with override_settings(CHECK_PART_ENTERPRISES=part_size):
+                    run = check_services.monthly_check_run(run_id=state["run"].pk)
+            finally:
+                check_services._queue_notifications = original
+            run.refresh_from_db()
+            if run.status != CheckRun.Status.FINISHED:
+                raise RuntimeError(f"check {run.status}: {run.error}")
+        return check
+
+    def on_workers(concurrency, kind):
+        def run():
+            with celery_workers(concurrency):
+                started = time.monotonic()
+                if kind == "check":
+                    check_on_workers(root, year, month)
+                else:
+                    batch_on_workers(root, year - 1, user)
+                state.setdefault(kind, {}).setdefault(concurrency, []).append(time.monotonic() - started)
+        return run
 
     def notify():
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             check_services.notify_new_warnings(captured.get("ids", []))
             mail.outbox = []
 
-    def batch():
-        created = EntitlementBatch.objects.create(jurisdiction=root, year=year - 1, requested_by=user)
-        done = incentive_services.entitlement_batch_run(batch_id=created.pk)
-        if done.status != EntitlementBatch.Status.FINISHED:
-            raise RuntimeError(f"batch {done.status}")
+    def batch_in(part_size):
+        def batch():
+            created = EntitlementBatch.objects.create(jurisdiction=root, year=year - 1, requested_by=user)
+            with override_settings(BATCH_PART_ENTERPRISES=part_size):
+                incentive_services.entitlement_batch_run(batch_id=created.pk)
+            created.refresh_from_db()
+            if created.status != EntitlementBatch.Status.FINISHED:
+                raise RuntimeError(f"batch {created.status}: {created.error}")
+        return batch
 
     sample = list(Enterprise.objects.filter(jurisdiction__in=_subtree_ids(root)).select_related("jurisdiction")
                   .order_by("pk")[:ORM_SLICE])
@@ -149,12 +239,25 @@ def jobs(root, year, month, enterprises: int):
     last_page = max(1, (enterprises + 49) // 50)
     listing = reverse("enterprises:list")
     api = "/api/v1/"
+    part = check_services._part_size()
+    parts = len(jurisdictions.subtree_parts(root, part))
     job_list = [
-        benchmark.Job("monthly check, warnings and history written", CHECK_TARGET, check, prepare=fresh_run),
+        benchmark.Job("monthly check, warnings and history written", CHECK_TARGET, check_in(10 ** 9),
+                      prepare=fresh_run),
         benchmark.Job("aggregate floor (one GROUP BY, fetched)", None, lambda: aggregate_floor(root, year, month)),
         benchmark.Job(f"plain ORM check, {ORM_SLICE} enterprises", None, lambda: orm_loop(sample, year, month)),
         benchmark.Job("check e-mails (own task)", None, notify),
-        benchmark.Job(f"免申即享 batch, {year - 1}", BATCH_TARGET, batch),
+        benchmark.Job(f"monthly check in {parts} parts of ≤{part:,} enterprises, one after another in this process",
+                      None, check_in(part), prepare=fresh_run),
+        # The job's time includes starting and stopping the worker; the job alone, from request to
+        # finished, is in the ratios (on_workers_s).
+        *([benchmark.Job(f"monthly check in {parts} parts, Celery worker ×{n} process(es), incl. worker start",
+                         None, on_workers(n, "check"), prepare=no_warnings) for n in (1, 2)] if workers else []),
+        benchmark.Job(f"免申即享 batch, {year - 1}", BATCH_TARGET, batch_in(10 ** 9)),
+        benchmark.Job(f"免申即享 batch in {parts} parts, one after another in this process", None,
+                      batch_in(incentive_services._part_size())),
+        *([benchmark.Job(f"免申即享 batch in {parts} parts, Celery worker ×{n} process(es), incl. worker start",
+                         None, on_workers(n, "batch")) for n in (1, 2)] if workers else []),
         benchmark.Job("staff enterprise list, page 1", PAGE_TARGET, lambda: _get(client, listing)),
         benchmark.Job(f"staff enterprise list, last page ({last_page})", PAGE_TARGET,
                       lambda: _get(client, f"{listing}?page={last_page}")),
@@ -172,7 +275,15 @@ def jobs(root, year, month, enterprises: int):
         check_s = by_name[job_list[0].name].median
         floor_s = by_name[job_list[1].name].median
         loop_s = by_name[job_list[2].name].median / ORM_SLICE * enterprises
+        on = {kind: {n: sorted(times)[len(times) // 2] for n, times in state.get(kind, {}).items()}
+              for kind in ("check", "batch")}
         return {"check_over_floor": round(check_s / floor_s, 2) if floor_s else None,
+                "on_workers_s": {kind: {f"x{n}": round(t, 2) for n, t in sorted(times.items())}
+                                 for kind, times in on.items()},
+                "check_on_workers_over_floor": {f"x{n}": round(t / floor_s, 2) for n, t in sorted(on["check"].items())
+                                                if floor_s},
+                "two_workers_speedup": {kind: round(times[1] / times[2], 2) for kind, times in on.items()
+                                        if times.get(1) and times.get(2)},
                 "orm_loop_extrapolated_s": round(loop_s, 1),
                 "orm_loop_over_check": round(loop_s / check_s, 1) if check_s else None,
                 "targets": {"check_over_floor_max": 4, "orm_loop_over_check_min": 50}}

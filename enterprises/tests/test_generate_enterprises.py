@@ -137,7 +137,7 @@ def test_the_bench_command_with_scale_times_the_province_jobs_and_gives_the_rati
                                                                                     policies_loaded, tmp_path):
     generate(30)
     call_command("bench", jurisdiction="140322", repeat=1, year=2026, month=10, out=tmp_path, verbosity=0,
-                 scale=True, scale_repeat=1)
+                 scale=True, scale_repeat=1, no_workers=True)  # a worker would not see the test's database
     (written,) = tmp_path.glob("*.json")
     report = json.loads(written.read_text(encoding="utf-8"))
     jobs = [r["job"] for r in report["results"]]
@@ -145,6 +145,8 @@ def test_the_bench_command_with_scale_times_the_province_jobs_and_gives_the_rati
     assert {"monthly check, warnings and history written", "aggregate floor (one GROUP BY, fetched)",
             "check e-mails (own task)", "免申即享 batch, 2025", "staff enterprise list, page 1",
             "API enterprises, last page (cursor)", "API monthly figures, last page (cursor)"} <= set(jobs)
+    assert any(job.startswith("monthly check in 1 parts of ≤20,000 enterprises") for job in jobs)
+    assert not any("Celery worker" in job for job in jobs)
     for result in report["results"]:
         assert result["runs"] == 1 and result["result"] in ("PASS", "MISS", "—"), result
     ratios = report["ratios"]

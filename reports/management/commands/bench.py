@@ -41,9 +41,11 @@ class Command(BaseCommand):
         parser.add_argument("--skip-pages", action="store_true",
                             help="不测看板、调度页面和PDF（只测 --scale 各项，在已测过页面的数据上复测时用）")
         parser.add_argument("--scale-repeat", type=int, default=3, help="全省规模各项的重复次数（默认3）")
+        parser.add_argument("--no-workers", action="store_true",
+                            help="--scale 时不启动 Celery 工作进程（不测分部分检查在1个与2个工作进程上的用时）")
 
     def handle(self, *args, jurisdiction, repeat, year, month, out, no_check, scale, scale_repeat, skip_pages=False,
-               **options):
+               no_workers=False, **options):
         root = Jurisdiction.objects.filter(key=jurisdiction).first()
         if root is None:
             raise CommandError(f"区域“{jurisdiction}”不存在")
@@ -69,7 +71,7 @@ class Command(BaseCommand):
             ratios = None
             if scale:
                 count = Enterprise.objects.filter(jurisdiction__path__startswith=root.path).count()
-                scale_jobs, ratios_of = scale_bench.jobs(root, year, month, count)
+                scale_jobs, ratios_of = scale_bench.jobs(root, year, month, count, workers=not no_workers)
                 scale_results = [benchmark.measure(job, scale_repeat) for job in scale_jobs]
                 ratios = ratios_of(scale_results)
                 results += scale_results
