@@ -36,6 +36,7 @@ class RiskLine:
     assistance_count: int
     last_assistance: str      # the latest measures taken (帮扶措施), "" when none yet
     last_assisted_on: date | None = None
+    severity: str = ""        # "high" / "medium" / "low" ("" in reports issued before it was kept)
 
 
 @dataclass
@@ -57,6 +58,46 @@ class DispatchData:
     @classmethod
     def from_dict(cls, data: dict) -> "DispatchData":
         return _decode(cls, data)
+
+
+@dataclass
+class ShownList:
+    """A named list as the page and the PDF show it: at most `limit` lines (a province's report
+    would otherwise name thousands of enterprises), the full list being in the Excel download."""
+    lines: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.lines)
+
+
+_SEVERITY_FIRST = {"high": 0, "medium": 1, "low": 2}
+
+
+def shown(lines: list, limit: int, *, risks: bool = False) -> ShownList:
+    """The first `limit` lines; for the exit-risk list the most severe, and among those the ones
+    not yet helped, come first (the order of the full list is kept otherwise)."""
+    if risks:
+        lines = sorted(lines, key=lambda r: (_SEVERITY_FIRST.get(r.severity, 3), r.assistance_count > 0))
+    return ShownList(lines=lines[:limit], total=len(lines))
+
+
+def list_sheets(data: DispatchData) -> list[tuple[str, list[str], list[list]]]:
+    """The named lists in full, as (sheet title, header, rows), for the Excel download."""
+    event_header = [_("企业"), _("区域"), _("责任单位"), _("类型"), _("日期")]
+
+    def events(lines):
+        return [[e.enterprise, e.jurisdiction, e.department, e.kind_label, e.occurred_on] for e in lines]
+
+    return [
+        (_("本月入规企业"), event_header, events(data.entries)),
+        (_("本月退规企业"), event_header, events(data.exits)),
+        (_("退规风险企业"), [_("企业"), _("区域"), _("责任单位"), _("等级"), _("状态"), _("预警日期"), _("帮扶次数"),
+                         _("最近帮扶日期"), _("最近帮扶措施")],
+         [[r.enterprise, r.jurisdiction, r.department, r.severity_label, r.status_label, r.opened_on,
+           r.assistance_count, r.last_assisted_on, r.last_assistance] for r in data.exit_risks]),
+    ]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,7 @@ from enterprises import access
 from enterprises.domain.scale import ENTRY_KINDS
 from enterprises.models import Jurisdiction, Role, ScaleEvent, User
 from incentives.models import Entitlement
-from monitoring.models import ACTIVE_STATUSES, Assistance, EarlyWarning, WarningKind
+from monitoring.models import ACTIVE_STATUSES, Assistance, EarlyWarning, Severity, WarningKind, WarningStatus
 
 from . import selectors
 from .dispatch import DispatchData, EventLine, RiskLine
@@ -88,23 +88,25 @@ def dispatch_data(*, user, jurisdiction: Jurisdiction, year: int, month: int,
                          occurred_on=event.occurred_on)
         (entries if event.kind in ENTRY_KINDS else exits).append(line)
 
-    # the exit-risk list is the state when the report is drafted: the month's check runs early next month
+    # the exit-risk list is the state when the report is drafted: the month's check runs early next month.
+    # Plain rows, the latest assistance as two subqueries and the labels translated once: a province
+    # names thousands (issue 14: model instances and per-row lazy labels cost seconds there).
+    latest = Assistance.objects.filter(warning=OuterRef("pk")).order_by("-assisted_on", "-pk")
     risks = (EarlyWarning.objects.filter(enterprise__in=scope, kind=WarningKind.EXIT_RISK,
                                          status__in=ACTIVE_STATUSES)
-             .select_related("enterprise__jurisdiction", "enterprise__department")
-             .annotate(assistance_count=Count("assistance"))
-             .prefetch_related(Prefetch("assistance", queryset=Assistance.objects.order_by("-assisted_on", "-pk"),
-                                        to_attr="help_given"))
-             .order_by("enterprise__name", "pk"))
-    exit_risks = []
-    for warning in risks:
-        last = warning.help_given[0] if warning.help_given else None
-        exit_risks.append(RiskLine(
-            enterprise=warning.enterprise.name, jurisdiction=warning.enterprise.jurisdiction.name,
-            department=warning.enterprise.department.name if warning.enterprise.department_id else "",
-            severity_label=warning.get_severity_display(), status_label=warning.get_status_display(),
-            opened_on=timezone.localtime(warning.opened_at).date(), assistance_count=warning.assistance_count,
-            last_assistance=last.actions if last else "", last_assisted_on=last.assisted_on if last else None))
+             .annotate(assistance_count=Count("assistance"), last_actions=Subquery(latest.values("actions")[:1]),
+                       last_on=Subquery(latest.values("assisted_on")[:1]))
+             .order_by("enterprise__name", "pk")
+             .values_list("enterprise__name", "enterprise__jurisdiction__name", "enterprise__department__name",
+                          "severity", "status", "opened_at", "assistance_count", "last_actions", "last_on"))
+    severities = {key: str(label) for key, label in Severity.choices}
+    statuses = {key: str(label) for key, label in WarningStatus.choices}
+    exit_risks = [
+        RiskLine(enterprise=name, jurisdiction=place, department=department or "",
+                 severity_label=severities.get(severity, severity), status_label=statuses.get(status, status),
+                 opened_on=timezone.localtime(opened_at).date(), assistance_count=count,
+                 last_assistance=actions or "", last_assisted_on=last_on, severity=severity)
+        for name, place, department, severity, status, opened_at, count, actions, last_on in risks]
 
     start_at, end_at = _day_start(start), _day_start(date.fromordinal(end.toordinal() + 1))
     in_scope = EarlyWarning.objects.filter(enterprise__in=scope)

@@ -66,6 +66,19 @@ def dispatch_pdf(request, key, year, month):
 
 
 @login_required
+def dispatch_xlsx(request, key, year, month):
+    """The report's named lists in full, as the page shows them (frozen once issued)."""
+    from enterprises import exports
+
+    jurisdiction, year, month, issued = _load(request, key, year, month)
+    data = DispatchData.from_dict(issued.data) if issued is not None else _draft(request, jurisdiction, year, month)
+    response = exports.attachment(services.dispatch_xlsx(data), exports.XLSX_CONTENT_TYPE,
+                                  f"dispatch-{jurisdiction.key}-{year}-{month:02d}-lists.xlsx")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
 @require_POST
 def dispatch_issue(request, key, year, month):
     jurisdiction, year, month, _issued = _load(request, key, year, month)

@@ -8,16 +8,47 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Jurisdiction
 
-from . import report_selectors
+from . import dispatch, report_selectors
 from .models import DispatchReport
 from .pdf import render_pdf
 
 
+# Named lines per list on the page and in the PDF (settings.DISPATCH_LIST_LIMIT); the rest is in the
+# Excel download. A county's month names a few dozen; a province's exit-risk list, thousands.
+DISPATCH_LIST_LIMIT = 100
+
+
 def dispatch_context(data, *, jurisdiction, issued: DispatchReport | None = None, changes=None) -> dict:
+    from django.conf import settings
+
     from . import charts
 
+    limit = getattr(settings, "DISPATCH_LIST_LIMIT", DISPATCH_LIST_LIMIT)
+    lists = {"entries": dispatch.shown(data.entries, limit), "exits": dispatch.shown(data.exits, limit),
+             "exit_risks": dispatch.shown(data.exit_risks, limit, risks=True)}
     return {"data": data, "snapshot": data.snapshot, "charts": charts.dashboard_charts(data.snapshot),
-            "jurisdiction": jurisdiction, "issued": issued, "changes": changes or []}
+            "jurisdiction": jurisdiction, "issued": issued, "changes": changes or [], "lists": lists}
+
+
+def dispatch_xlsx(data) -> bytes:
+    """The report's named lists in full (entries, exits, exit risks), one sheet each; text as text."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from enterprises import exports
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, header, rows in dispatch.list_sheets(data):
+        sheet = book.create_sheet(title)
+        exports.append_row(sheet, header)
+        for row in rows:
+            exports.append_row(sheet, row)
+        sheet.freeze_panes = "A2"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def dispatch_pdf(data, *, jurisdiction, issued: DispatchReport | None = None) -> bytes:

@@ -4,6 +4,7 @@ changed, scope and roles, the beat job."""
 import subprocess
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from monitoring.models import Assistance, CheckPolicy, EarlyWarning
 from reports import report_selectors, services
@@ -147,11 +149,44 @@ def test_only_center_staff_of_the_jurisdiction_issue(helped, yangquan_leader, xi
                               today=date(2024, 6, 30))
 
 
+def test_long_lists_are_capped_on_the_page_and_in_the_pdf_and_given_in_full_as_excel(helped, yangquan_leader,
+                                                                                     settings, tmp_path):
+    """A province's report would name thousands of enterprises: the page and the PDF show the first
+    DISPATCH_LIST_LIMIT of each list (the most severe, not yet helped exit risks first) and say how
+    many there are; the Excel download has them all, text as text."""
+    Assistance.objects.filter(actions="对接银行续贷500万元").update(actions="=HYPERLINK(\"http://x\")")
+    settings.DISPATCH_LIST_LIMIT = 1
+    client = client_for(yangquan_leader)
+    html = client.get(url("dispatch")).content.decode()
+    risks = html.split('data-testid="dispatch-risks"')[1].split("</table>")[0]
+    assert "戊铸造公司" in risks and "甲耐火材料公司" not in risks  # both high: the one not yet helped first
+    assert risks.count("<tr>") == 2  # the header and one line
+    assert 'data-testid="dispatch-risks-more">共 2 户，此处列出 1 户' in html
+    assert 'data-testid="dispatch-entries-more">共 2 户，此处列出 1 户' in html
+    assert 'data-testid="dispatch-exits-more"' not in html  # no exits this month: nothing left out
+    flat = " ".join(pdf_text(client.get(url("dispatch_pdf")).content, tmp_path).split())
+    assert "共 2 户，此处列出 1 户" in flat and "甲耐火材料公司" not in flat.split("五、退规风险企业")[1]
+
+    response = client.get(url("dispatch_xlsx"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
+    assert f'filename="dispatch-140322-{YEAR}-{MONTH:02d}-lists.xlsx"' in response["Content-Disposition"]
+    book = load_workbook(BytesIO(response.content))
+    assert book.sheetnames == ["本月入规企业", "本月退规企业", "退规风险企业"]
+    entries = [[c.value for c in row] for row in book["本月入规企业"].iter_rows(min_row=2)]
+    assert [(r[0], r[1], r[4].date()) for r in entries] == [("戊铸造公司", "秀水镇", date(2024, 6, 2)),
+                                                            ("丙机械公司", "南娄镇", date(2024, 6, 20))]
+    risk_rows = {row[0].value: row for row in book["退规风险企业"].iter_rows(min_row=2)}
+    assert set(risk_rows) == {"戊铸造公司", "甲耐火材料公司"}
+    helped_row = risk_rows["甲耐火材料公司"]
+    assert helped_row[6].value == 1 and helped_row[8].value == '=HYPERLINK("http://x")'
+    assert helped_row[8].data_type == "s" and helped_row[8].quotePrefix  # text, never a live formula
+
+
 def test_a_foreign_report_answers_like_a_missing_one(helped, xiaoyi_clerk, yuxian_clerk, yuxian_department_user,
                                                      enterprise_user):
     services.report_issue(user=yuxian_clerk, jurisdiction=yuxian_clerk.jurisdiction, year=YEAR, month=MONTH)
     client = client_for(xiaoyi_clerk)
-    for name in ("dispatch", "dispatch_pdf"):
+    for name in ("dispatch", "dispatch_pdf", "dispatch_xlsx"):
         foreign, missing = client.get(url(name)), client.get(url(name, key="999999"))
         assert foreign.status_code == missing.status_code == 404
     assert client.post(url("dispatch_issue")).status_code == 404

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from enterprises.models import ScaleEvent
 from monitoring.models import Target
@@ -62,3 +63,15 @@ def test_a_leader_on_a_phone_opens_the_months_report_and_downloads_its_pdf(page,
     assert f"阳泉市小升规工作月度调度 · {year}年{month}月" in text
     assert "本月入规 2" in text and "本月退规 1" in text and "本年净增 1" in text
     assert "盂县宏达耐火材料有限公司" in text and "盂县晋阳铸造有限公司" in text and "盂县" in text
+
+    # The named lists in full, for the clerk who works in Excel (the page and the PDF cap long ones).
+    with page.expect_download() as download_info:
+        page.click("[data-testid=dispatch-xlsx]")
+    download = download_info.value
+    assert download.suggested_filename == f"dispatch-140300-{year}-{month:02d}-lists.xlsx"
+    path = tmp_path / "lists.xlsx"
+    download.save_as(str(path))
+    book = load_workbook(path)
+    assert [row[0] for row in book["本月入规企业"].iter_rows(min_row=2, values_only=True)] == [
+        "盂县宏达耐火材料有限公司", "盂县晋阳铸造有限公司"]
+    assert [row[0] for row in book["本月退规企业"].iter_rows(min_row=2, values_only=True)] == ["盂县晋阳铸造有限公司"]
