@@ -9,9 +9,11 @@ the services or the admin moves one of them; so does renaming the enterprise's j
 department (their names are read in the same query); the language and the format are part of the tag, as
 they change the body. Scope comes first: an enterprise the caller may not see is a 404 as before.
 """
+import functools
 import hashlib
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
 from django.utils.http import http_date, parse_etags
 from django.utils.translation import get_language
@@ -39,17 +41,45 @@ def _per_enterprise_self(history):
     return Subquery(rows.annotate(value=Max("history_date")).values("value")[:1])
 
 
-def ledger_state(user, pk):
-    """(fingerprint values, last change) of an enterprise visible to `user`, or None."""
+def _annotations() -> dict:
     annotations = {"book_changed": _per_enterprise_self(Enterprise.history.all())}
     for name, model in BOOK_ROWS.items():
         annotations[f"{name}_n"] = _per_enterprise(model.objects.all(), Count("id"), IntegerField())
         annotations[f"{name}_max"] = _per_enterprise(model.objects.all(), Max("id"))
         annotations[f"{name}_changed"] = _per_enterprise(model.history.all(), Max("history_date"))
+    return annotations
+
+
+@functools.cache
+def _fingerprint_sql() -> tuple[str, list[str]]:
+    """The fingerprint query as SQL with one placeholder (the enterprise id), compiled once: Django
+    spent about 10 ms compiling its 16 subqueries on every request, a third of a ledger's cost under
+    load (issue 14). The caller's scope is checked by its own small query in the same statement."""
+    annotations = _annotations()
+    names = ["updated_at", *BOOK_UNITS, *annotations]
+    query = Enterprise.objects.filter(pk=-1).annotate(**annotations).values(*names).query
+    sql, params = query.sql_with_params()
+    if list(params) != [-1]:
+        raise RuntimeError("ledger fingerprint: unexpected parameters")
+    return sql, names
+
+
+def ledger_state(user, pk):
+    """(fingerprint values, last change) of an enterprise visible to `user`, or None."""
     try:
-        row = (access.enterprises_visible_to(user).filter(pk=pk).annotate(**annotations)
-               .values("updated_at", *BOOK_UNITS, *annotations).first())
-    except (TypeError, ValueError, DjangoValidationError):
+        pk = int(pk)
+        visible = access.enterprises_visible_to(user).filter(pk=pk)
+        if connection.vendor == "postgresql" and -2**31 <= pk < 2**31:
+            sql, names = _fingerprint_sql()
+            scope_sql, scope_params = visible.values("pk").query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT * FROM ({sql}) AS book WHERE EXISTS ({scope_sql})", [pk, *scope_params])
+                fetched = cursor.fetchone()
+            row = dict(zip(names, fetched)) if fetched else None
+        else:
+            annotations = _annotations()
+            row = visible.annotate(**annotations).values("updated_at", *BOOK_UNITS, *annotations).first()
+    except (TypeError, ValueError, OverflowError, DjangoValidationError):
         return None
     if row is None:
         return None

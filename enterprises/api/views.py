@@ -4,7 +4,6 @@ from collections import Counter
 
 import django_filters
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -18,7 +17,7 @@ from .. import access, selectors, services
 from ..domain import formatting
 from ..domain.credit_code import normalize
 from .conditional import LedgerConditionalGetMixin
-from ..models import Enterprise, EnterpriseCategory, FigureSource, MonthlyFigure, Pool, PoolMembership, Role
+from ..models import Enterprise, EnterpriseCategory, FigureSource, Pool, PoolMembership, Role
 from .filters import MonthlyFigureFilter, PoolMembershipFilter
 from .permissions import RoleMayWrite, with_role_check
 from .serializers import (
@@ -68,11 +67,8 @@ class EnterpriseViewSet(ListExportMixin, LedgerConditionalGetMixin, viewsets.Rea
             current_pool=selectors.current_pool_subquery()
         ).select_related("jurisdiction", "department").order_by("id")
         if self.action == "retrieve":
-            qs = qs.prefetch_related(
-                "names", "scale_events", "recognitions",
-                Prefetch("pool_memberships", queryset=PoolMembership.objects.select_related("enterprise")),
-                Prefetch("monthly_figures", queryset=MonthlyFigure.objects.select_related("enterprise")),
-            )
+            # (a prefetched row's `enterprise` is the book's own instance: no join back to it)
+            qs = qs.prefetch_related("names", "scale_events", "recognitions", "pool_memberships", "monthly_figures")
         return qs
 
     def get_serializer_class(self):

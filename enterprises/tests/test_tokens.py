@@ -205,6 +205,25 @@ def test_an_expired_token_is_refused(clients, enterprises):
     assert call(key).status_code == 401
 
 
+def test_an_expired_token_is_deleted_when_presented_and_another_one_still_works(clients, enterprises):
+    expired, expired_key = tokens._issue(client=clients["yangquan"], name="old", scope="read", days=1, by=None)
+    _live, live_key = tokens._issue(client=clients["yangquan"], name="new", scope="read", days=1, by=None)
+    ApiToken.objects.filter(pk=expired.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    assert call(live_key).status_code == 200
+    assert ApiToken.objects.filter(pk=expired.pk).exists()  # (listed as expired until it is presented)
+    assert call(expired_key).status_code == 401
+    assert not ApiToken.objects.filter(pk=expired.pk).exists()
+
+
+def test_a_token_read_costs_one_query_for_the_token_and_its_account(clients, enterprises,
+                                                                     django_assert_num_queries):
+    _token, key = tokens._issue(client=clients["yangquan"], name="r", scope="read", days=1, by=None)
+    url = reverse("enterprise-list")
+    assert call(key, "get", url).status_code == 200
+    with django_assert_num_queries(2):  # the token with its account and jurisdiction; the page
+        assert call(key, "get", url).status_code == 200
+
+
 def test_a_token_of_a_staff_account_is_refused(yuxian_clerk, enterprises):
     _token, key = ApiToken.objects.create(user=yuxian_clerk, expiry=timedelta(days=1), name="x")
     assert call(key).status_code == 401
