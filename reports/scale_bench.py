@@ -261,6 +261,8 @@ def jobs(root, year, month, enterprises: int, workers: bool = True):
         benchmark.Job("staff enterprise list, page 1", PAGE_TARGET, lambda: _get(client, listing)),
         benchmark.Job(f"staff enterprise list, last page ({last_page})", PAGE_TARGET,
                       lambda: _get(client, f"{listing}?page={last_page}")),
+        benchmark.Job(f"staff enterprise list, middle page ({last_page // 2})", PAGE_TARGET,
+                      lambda: _get(client, f"{listing}?page={last_page // 2}")),
         benchmark.Job("staff enterprise list, ?pool=cultivation deep page", PAGE_TARGET,
                       lambda: _get(client, f"{listing}?pool=cultivation&page=600")),
         benchmark.Job("API enterprises, first page", PAGE_TARGET, lambda: _get(client, f"{api}enterprises/")),

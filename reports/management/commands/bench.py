@@ -54,7 +54,7 @@ class Command(BaseCommand):
         default_year, default_month = previous_period(timezone.localdate())
         year, month = year or default_year, month or default_month
         setup = {}
-        with _quiet("weasyprint", "axes"):
+        with _quiet("weasyprint", "axes", "celery.app.trace"):  # (the check's parts, run in-process)
             if not no_check:
                 setup["monthly_check_s"] = self._check(root, year, month)
             client = Client()
@@ -113,8 +113,8 @@ class Command(BaseCommand):
 
 @contextmanager
 def _quiet(*names):
-    """WeasyPrint logs every layout step (and each duplicate SVG id of the charts), axes every login:
-    noise around a timing table. Levels are restored afterwards (the command also runs inside tests)."""
+    """WeasyPrint logs every layout step (and each duplicate SVG id of the charts), axes every login,
+    Celery every task run in-process: noise around a timing table. Levels are restored afterwards (the command also runs inside tests)."""
     loggers = [logging.getLogger(name) for name in names]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
