@@ -19,14 +19,14 @@ responsible department).
 """
 import re
 from calendar import monthrange
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import ExtractMonth
+from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.db.models.functions import ExtractMonth, RowNumber
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -173,10 +173,18 @@ class _Gatherer:
         return {row[0]: row[1:] for row in qs.order_by("path").values_list("id", "key", "name", "path", "parent_id")}
 
     def _in_scale_rows(self):
-        last_kind = Subquery(ScaleEvent.objects.filter(enterprise=OuterRef("pk"), occurred_on__lte=self.end)
-                             .order_by("-occurred_on", "-id").values("kind")[:1])
-        return list(self.scope.annotate(last_kind=last_kind).filter(last_kind__in=ENTRY_KINDS)
-                    .values("jurisdiction_id", "department_id").annotate(n=Count("pk")).order_by())
+        """In scale at the period's end: the enterprise's latest scale event by then is an entry.
+        One pass over the scope's events numbering each enterprise's latest first (a window), not
+        a subquery per enterprise: at a province 45,000 events instead of 200,000 lookups (issue
+        14: 0.43 s → 0.1 s). The kind is checked here, after the numbering: filtered in the query,
+        it would number the entries only."""
+        latest = (ScaleEvent.objects.filter(enterprise__in=self.scope_ids, occurred_on__lte=self.end)
+                  .annotate(rank=Window(RowNumber(), partition_by=[F("enterprise_id")],
+                                        order_by=[F("occurred_on").desc(), F("id").desc()]))
+                  .filter(rank=1).values_list("enterprise__jurisdiction_id", "enterprise__department_id", "kind"))
+        counts = Counter((jurisdiction_id, department_id) for jurisdiction_id, department_id, kind in latest
+                         if kind in ENTRY_KINDS)
+        return [{"jurisdiction_id": j, "department_id": d, "n": n} for (j, d), n in counts.items()]
 
     def _event_rows(self):
         return list(ScaleEvent.objects.filter(enterprise__in=self.scope_ids,
