@@ -198,8 +198,12 @@ def _compute_and_write(batch: EntitlementBatch):
     enterprises = Enterprise.objects.filter(jurisdiction_id__in=subtree)
     facts = enterprise_facts(enterprises, [year])
     rule_ids = dict(IncentiveRule.objects.values_list("key", "pk"))
+    # Lock the entitlements only (of=self, unordered): the default ordering joins the enterprises and
+    # the rules, and FOR UPDATE on the join locked every rule row, so two parts of a split batch
+    # deadlocked on them (issue 14).
     existing = {(e.enterprise_id, e.rule_id): e for e in
-                Entitlement.objects.select_for_update().filter(enterprise__in=enterprises.values("pk"), year=year)}
+                Entitlement.objects.select_for_update(of=("self",)).order_by()
+                .filter(enterprise__in=enterprises.values("pk"), year=year)}
     counts = defaultdict(int)
     to_create, to_update, seen = [], [], set()
     for enterprise_id, enterprise_facts_ in facts.items():

@@ -673,8 +673,10 @@ def _no_longer_fires(warning, a: checks.Aggregates | None, settings_: checks.Che
 
 def _write(run, ids, findings, fresh=None, settings_=None, late=False):
     now = timezone.now()
-    existing = {(w.enterprise_id, w.kind): w for w in EarlyWarning.objects.select_for_update().filter(
-        enterprise__in=ids, year=run.year, month=run.month)}
+    # Locks the warnings only (of=self, unordered): the default ordering joins the enterprises, and
+    # FOR UPDATE would lock every one of them, holding up staff and the other parts of a split run.
+    existing = {(w.enterprise_id, w.kind): w for w in EarlyWarning.objects.select_for_update(of=("self",))
+                .order_by().filter(enterprise__in=ids, year=run.year, month=run.month)}
     counts = defaultdict(int)
     to_create, to_update = [], []
     for (enterprise_id, kind), finding in findings.items():
@@ -905,7 +907,7 @@ def warnings_visible_to(user):
 
 
 def _warning_for_change(user, warning_id):
-    warning = warnings_visible_to(user).select_for_update().filter(pk=warning_id).first()
+    warning = warnings_visible_to(user).select_for_update(of=("self",)).filter(pk=warning_id).first()
     if warning is None:
         raise PermissionDenied(_("该预警不在您的管辖范围内"))
     _require(access.can_change_enterprise(user, warning.enterprise))
@@ -974,7 +976,7 @@ def warning_answer(*, user, warning_id: int, answer: str, help_needed: str = "",
                    on: date | None = None) -> Assistance:
     """The enterprise answers a warning from its portal: the answer is logged in the warning's
     assistance log, marked as from the enterprise. The workflow status is the staff's to change."""
-    warning = warnings_for_enterprise_account(user).select_for_update().filter(pk=warning_id).first()
+    warning = warnings_for_enterprise_account(user).select_for_update(of=("self",)).filter(pk=warning_id).first()
     if warning is None:
         raise PermissionDenied(_("该预警不存在"))
     answer = (answer or "").strip()
@@ -1036,7 +1038,7 @@ def revenue_jump_flag(*, user, enterprise: Enterprise, year: int, month: int, re
         "previous": formatting.wan_yuan(previous_revenue), "factor": formatting.plain(factor)}
     evidence = {"source": ENTERPRISE_REPORT, "revenue_this_month": str(revenue),
                 "previous_month_revenue": str(previous_revenue)}
-    warning = EarlyWarning.objects.select_for_update().filter(
+    warning = EarlyWarning.objects.select_for_update(of=("self",)).filter(
         enterprise=enterprise, kind=WarningKind.INTEGRITY_JUMP, year=year, month=month).first()
     if warning is None:
         warning = EarlyWarning(enterprise=enterprise, kind=WarningKind.INTEGRITY_JUMP, year=year, month=month,

@@ -1,4 +1,7 @@
 """免申即享 over many enterprises, split into parts that Celery workers compute in parallel (issue 14)."""
+import threading
+from datetime import date
+
 import pytest
 from django.test import TestCase
 from django.urls import reverse
@@ -91,3 +94,48 @@ def test_the_page_and_the_api_list_the_batch_not_its_parts(yuxian_entrants, juri
     client.force_login(yuxian_clerk)
     page = client.get(reverse("incentives:ledger")).context
     assert [b.pk for b in page["batches"]] == [batch.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_parts_write_side_by_side_without_locking_the_rules(yuxian_entrants, jurisdictions, make_enterprise,
+                                                                yuxian_clerk):
+    """A part holding its write transaction open does not hold up another part owed under the same
+    rules: it locks its own entitlements, not the rule rows its ledger joins (two parts of a
+    province once deadlocked on those)."""
+    from django.db import connection, transaction
+
+    from enterprises import services as registry
+    from monitoring.tests.test_check_runs import in_threads
+
+    twin = make_enterprise("盂县南娄新材料有限公司", "nanlou", size_class="small")  # owed what 秀水镇's is
+    registry.scale_event_record(user=yuxian_clerk, enterprise=twin, kind="first_entry", on=date(2024, 12, 1))
+    services.entitlement_batch_run(batch_id=EntitlementBatch.objects.create(
+        jurisdiction=jurisdictions["yuxian"], year=2024).pk)
+    shared = set(Entitlement.objects.filter(enterprise=yuxian_entrants["yu_gxj"]).values_list("rule", flat=True))
+    assert shared & set(Entitlement.objects.filter(enterprise=twin).values_list("rule", flat=True))
+    part_a = EntitlementBatch.objects.create(jurisdiction=jurisdictions["yuxian"], year=2024,
+                                             scope=[jurisdictions["xiushui"].pk])
+    part_b = EntitlementBatch.objects.create(jurisdiction=jurisdictions["yuxian"], year=2024,
+                                             scope=[jurisdictions["nanlou"].pk])
+    a_holds, b_done = threading.Event(), threading.Event()
+
+    def a():
+        try:
+            with transaction.atomic():
+                services._compute_and_write(part_a)  # its locks taken, its transaction left open …
+                a_holds.set()
+                b_done.wait(timeout=15)              # … until B has finished (or given up waiting)
+            return "a"
+        finally:
+            a_holds.set()
+
+    def b():
+        a_holds.wait(timeout=15)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '5s'")  # held up by A: a lock timeout, not a hang
+            return services.entitlement_batch_run(batch_id=part_b.pk).status
+        finally:
+            b_done.set()
+
+    assert in_threads(a, b) == ["a", "finished"]
