@@ -62,17 +62,40 @@ def celery_workers(concurrency: int):
          f"--hostname=bench{concurrency}@%h"], env=env, cwd=settings.BASE_DIR,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     eager = app.conf.task_always_eager
+    peaks: list[float] = []
     try:
         deadline = time.monotonic() + 60
         while not app.control.ping(destination=[f"bench{concurrency}@{os.uname().nodename}"], timeout=0.5):
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the Celery worker did not start")
         app.conf.task_always_eager = False
-        yield
+        yield peaks
+        peaks.extend(_peak_rss_mib(pid) for pid in _children(worker.pid))
     finally:
         app.conf.task_always_eager = eager
         worker.terminate()
         worker.wait(timeout=60)
+
+
+def _children(pid: int) -> list[int]:
+    """The worker's pool processes (Linux /proc), where the tasks ran."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+            return [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
+
+
+def _peak_rss_mib(pid: int) -> float:
+    """A process's resident peak (VmHWM), MiB; 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
 
 
 def _wait_for(job, active, finished):
@@ -205,13 +228,16 @@ def jobs(root, year, month, enterprises: int, workers: bool = True):
 
     def on_workers(concurrency, kind):
         def run():
-            with celery_workers(concurrency):
+            with celery_workers(concurrency) as peaks:
                 started = time.monotonic()
                 if kind == "check":
                     check_on_workers(root, year, month)
                 else:
                     batch_on_workers(root, year - 1, user)
                 state.setdefault(kind, {}).setdefault(concurrency, []).append(time.monotonic() - started)
+            # (read as the worker stops: each pool process's peak over every part it took)
+            state.setdefault("worker_peak_rss_mib", {}).setdefault(kind, {})[f"x{concurrency}"] = max(
+                peaks, default=0.0)
         return run
 
     def notify():
@@ -286,6 +312,7 @@ def jobs(root, year, month, enterprises: int, workers: bool = True):
                                                 if floor_s},
                 "two_workers_speedup": {kind: round(times[1] / times[2], 2) for kind, times in on.items()
                                         if times.get(1) and times.get(2)},
+                "worker_peak_rss_mib": state.get("worker_peak_rss_mib", {}),
                 "orm_loop_extrapolated_s": round(loop_s, 1),
                 "orm_loop_over_check": round(loop_s / check_s, 1) if check_s else None,
                 "targets": {"check_over_floor_max": 4, "orm_loop_over_check_min": 50}}

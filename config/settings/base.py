@@ -268,6 +268,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 60 * 30
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 25
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A monthly check or 免申即享 batch over more enterprises than this is split by county into parts that
+# the workers take in parallel, each holding one part in memory (issue 14; README "Monthly checks").
+CHECK_PART_ENTERPRISES = env.int("CHECK_PART_ENTERPRISES", default=20_000)
+BATCH_PART_ENTERPRISES = env.int("BATCH_PART_ENTERPRISES", default=20_000)
+# Named lines per list on the dispatch report's page and PDF; the full lists are its Excel download.
+DISPATCH_LIST_LIMIT = env.int("DISPATCH_LIST_LIMIT", default=100)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
