@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -66,8 +66,10 @@ class Command(BaseCommand):
                 benchmark.Job("dispatch page", None, lambda: _get(client, reverse("report:dispatch", kwargs=params))),
                 benchmark.Job("dispatch PDF", PDF_TARGET,
                               lambda: _get(client, reverse("report:dispatch_pdf", kwargs=params), pdf=True)),
+                benchmark.Job("public eligibility check (form posted by a visitor)", None, _public_check(root, year)),
             ]
-            results = [] if skip_pages else [benchmark.measure(job, repeat) for job in jobs]
+            with override_settings(ELIGIBILITY_PAGE_RATE="1000000/m"):  # one address asks many times here
+                results = [] if skip_pages else [benchmark.measure(job, repeat) for job in jobs]
             ratios = None
             if scale:
                 count = Enterprise.objects.filter(jurisdiction__path__startswith=root.path).count()
@@ -111,10 +113,36 @@ class Command(BaseCommand):
         return time.perf_counter() - started
 
 
+def _public_check(root, year):
+    """The public eligibility check as a visitor posts it, for the first place of the subtree the public
+    catalog knows. Its cost does not depend on the registry's size; it is in the table because
+    visitors share the servers with everyone else."""
+    from eligibility import services as eligibility_services
+    from eligibility.catalog_cache import public_catalog
+
+    catalog = public_catalog()
+    keys = Jurisdiction.objects.filter(path__startswith=root.path).order_by("path").values_list("key", flat=True)
+    for key in keys[:200]:
+        data = {"year": str(year - 1), "jurisdiction": key, "entry_status": "first_entry",
+                "first_entry_on": f"{year - 1}-06-01"}
+        if eligibility_services.facts_form(data, catalog).is_valid():
+            break
+    else:
+        raise CommandError(f"公开自测不认识“{root.key}”下的任何区域")
+    client, url = Client(), reverse("eligibility:check")
+
+    def check():
+        response = client.post(url, data)
+        if response.status_code != 200 or b'data-testid="check-result"' not in response.content:
+            raise CommandError(f"{url}: HTTP {response.status_code}")
+    return check
+
+
 @contextmanager
 def _quiet(*names):
     """WeasyPrint logs every layout step (and each duplicate SVG id of the charts), axes every login,
-    Celery every task run in-process: noise around a timing table. Levels are restored afterwards (the command also runs inside tests)."""
+    Celery every task run in-process: noise around a timing table. Levels are restored afterwards (the
+    command also runs inside tests)."""
     loggers = [logging.getLogger(name) for name in names]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
