@@ -53,6 +53,7 @@ OTHER_ID_ROUTES = {
     # year and month, not ids: the jurisdiction key scopes them (reports/tests/test_dispatch.py)
     "report:dispatch": "year/month of a jurisdiction's report (reports/tests/test_dispatch.py)",
     "report:dispatch_pdf": "year/month of a jurisdiction's report (reports/tests/test_dispatch.py)",
+    "report:dispatch_xlsx": "year/month of a jurisdiction's report (reports/tests/test_dispatch.py)",
     "report:dispatch_issue": "year/month of a jurisdiction's report (reports/tests/test_dispatch.py)",
     "report:notice": "year of a jurisdiction's annual notice (reports/tests/test_notice.py)",
     "report:notice_pdf": "year of a jurisdiction's annual notice (reports/tests/test_notice.py)",
