@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from .domain import parts
 from .models import Department, DepartmentName, Enterprise, Jurisdiction, JurisdictionLevel
@@ -287,3 +288,12 @@ def subtree_parts(root: Jurisdiction, max_enterprises: int) -> list[parts.Part]:
               .values("jurisdiction_id", "jurisdiction__path").annotate(n=Count("pk"))
               .order_by("jurisdiction__path").values_list("jurisdiction_id", "n"))
     return parts.pack(list(counts), max_enterprises)
+
+
+def failed_parts_text(failed: list[tuple[str, list[int]]], default_error: str) -> str:
+    """One line per failed part: its jurisdictions by name, then its error ("高新区：…")."""
+    names = dict(Jurisdiction.objects.filter(pk__in={j for _error, scope in failed for j in scope})
+                 .values_list("pk", "name"))
+    return "\n".join(_("%(jurisdictions)s：%(error)s") % {
+        "jurisdictions": "、".join(names.get(j, str(j)) for j in scope), "error": error or default_error}
+        for error, scope in failed)

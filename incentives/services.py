@@ -15,6 +15,7 @@ from simple_history.utils import bulk_update_with_history
 
 from enterprises import access, jurisdictions
 from enterprises.bulk_history import history_insert_select
+from enterprises.domain import parts as parts_domain
 from enterprises.models import Enterprise, Jurisdiction, Role
 from policies import engine
 from policies.models import IncentiveRule, PolicyDocument
@@ -149,19 +150,12 @@ def _settle_parent(parent_id: int | None):
         parts = list(parent.parts.order_by("pk").values_list("status", "counts", "error", "scope"))
         if any(status in (EntitlementBatch.Status.QUEUED, EntitlementBatch.Status.RUNNING) for status, *_ in parts):
             return
-        counts: dict[str, int] = defaultdict(int)
-        for _status, part_counts, _error, _scope in parts:
-            for key, value in (part_counts or {}).items():
-                counts[key] += value
+        counts = parts_domain.summed_counts([part_counts for _status, part_counts, _error, _scope in parts])
         failed = [(error, scope) for status, _counts, error, scope in parts if status == EntitlementBatch.Status.FAILED]
-        fields = {"status": EntitlementBatch.Status.FINISHED, "finished_at": timezone.now(), "counts": dict(counts)}
+        fields = {"status": EntitlementBatch.Status.FINISHED, "finished_at": timezone.now(), "counts": counts}
         if failed:
-            names = dict(Jurisdiction.objects.filter(pk__in={j for _e, scope in failed for j in scope})
-                         .values_list("pk", "name"))
             fields["status"] = EntitlementBatch.Status.FAILED
-            fields["error"] = "\n".join(_("%(jurisdictions)s：%(error)s") % {
-                "jurisdictions": "、".join(names.get(j, str(j)) for j in scope), "error": error or _("计算失败")}
-                for error, scope in failed)
+            fields["error"] = jurisdictions.failed_parts_text(failed, _("计算失败"))
         EntitlementBatch.objects.filter(pk=parent_id).update(**fields)
 
 

@@ -24,6 +24,7 @@ from enterprises import access, jurisdictions
 from enterprises.bulk_history import history_insert_select
 from enterprises import selectors as registry_selectors
 from enterprises.domain import formatting, reporting
+from enterprises.domain import parts as parts_domain
 from enterprises.domain.scale import ENTRY_KINDS
 from enterprises.models import Enterprise, Jurisdiction, MonthlyFigure, PoolMembership, Role, ScaleEvent, User
 
@@ -416,24 +417,16 @@ def _settle_parent(parent_id: int | None):
         if any(status in CheckRun.ACTIVE for status, *_rest in parts):
             CheckRun.objects.filter(pk=parent_id).update(processed=processed, heartbeat_at=now)
             return
-        counts: dict[str, int] = defaultdict(int)
-        for _status, _processed, part_counts, _error, _scope in parts:
-            for key, value in (part_counts or {}).items():
-                counts[key] += value
+        counts = parts_domain.summed_counts([part_counts for _status, _processed, part_counts, _e, _s in parts])
         failed = [(error, scope) for status, _processed, _counts, error, scope in parts
                   if status == CheckRun.Status.FAILED]
         if not failed:
             CheckRun.objects.filter(pk=parent_id).update(status=CheckRun.Status.FINISHED, finished_at=now,
-                                                         heartbeat_at=now, processed=processed, counts=dict(counts))
+                                                         heartbeat_at=now, processed=processed, counts=counts)
             return
-        names = dict(Jurisdiction.objects.filter(pk__in={j for _e, scope in failed for j in scope})
-                     .values_list("pk", "name"))
-        error = "\n".join(_("%(jurisdictions)s：%(error)s") % {
-            "jurisdictions": "、".join(names.get(j, str(j)) for j in scope), "error": error or _("检查失败")}
-            for error, scope in failed)
-        CheckRun.objects.filter(pk=parent_id).update(status=CheckRun.Status.FAILED, finished_at=now, heartbeat_at=now,
-                                                     processed=processed, counts=dict(counts),
-                                                     note=CheckRun.Note.PART_FAILED, error=error)
+        CheckRun.objects.filter(pk=parent_id).update(
+            status=CheckRun.Status.FAILED, finished_at=now, heartbeat_at=now, processed=processed, counts=counts,
+            note=CheckRun.Note.PART_FAILED, error=jurisdictions.failed_parts_text(failed, _("检查失败")))
 
 
 def _silent_since(cut):

@@ -1,6 +1,7 @@
 """Writes of the reports app: issuing (freezing) a monthly dispatch report."""
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,8 +20,6 @@ DISPATCH_LIST_LIMIT = 100
 
 
 def dispatch_context(data, *, jurisdiction, issued: DispatchReport | None = None, changes=None) -> dict:
-    from django.conf import settings
-
     from . import charts
 
     limit = getattr(settings, "DISPATCH_LIST_LIMIT", DISPATCH_LIST_LIMIT)

@@ -36,3 +36,12 @@ def pack(counts: list[tuple[int, int]], max_enterprises: int) -> list[Part]:
     if ids:
         parts.append(Part(tuple(ids), size))
     return parts
+
+
+def summed_counts(counts: list[dict | None]) -> dict[str, int]:
+    """The parts' counts added up key by key: the whole job's counts."""
+    total: dict[str, int] = {}
+    for part_counts in counts:
+        for key, value in (part_counts or {}).items():
+            total[key] = total.get(key, 0) + value
+    return total

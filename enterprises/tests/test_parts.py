@@ -1,7 +1,7 @@
 """Cutting a jurisdiction's enterprises into parts for parallel jobs (enterprises.domain.parts)."""
 import pytest
 
-from enterprises.domain.parts import Part, pack
+from enterprises.domain.parts import Part, pack, summed_counts
 from enterprises.jurisdictions import subtree_parts
 
 
@@ -16,6 +16,11 @@ def test_a_jurisdiction_larger_than_the_size_is_one_part_never_split():
 def test_jurisdictions_without_enterprises_are_left_out():
     assert pack([(1, 0), (2, 4), (3, 0)], 10) == [Part((2,), 4)]
     assert pack([], 10) == []
+
+
+def test_the_parts_counts_add_up_key_by_key():
+    assert summed_counts([{"created": 2, "exit_risk": 1}, None, {"created": 3, "unchanged": 4}, {}]) == {
+        "created": 5, "exit_risk": 1, "unchanged": 4}
 
 
 def test_the_size_must_be_positive():
