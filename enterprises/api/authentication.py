@@ -49,7 +49,7 @@ class ApiTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, token):
         """knox's lookup, with the account's jurisdiction read in the same query (every scoped read
         needs it) and only the presented token's expiry checked (see _cleanup_token)."""
-        msg = _("Invalid token.")
+        msg = _("令牌无效。")
         token = token.decode("utf-8")
         for auth_token in get_token_model().objects.filter(
                 token_key=token[:CONSTANTS.TOKEN_KEY_LENGTH]).select_related("user__jurisdiction"):
